@@ -1,0 +1,175 @@
+/**
+ * Engine.IO v4 packets and HTTP long-polling payloads.
+ * Spec: https://github.com/socketio/engine.io-protocol (v4), sections "Packet encoding" and
+ * "Payload encoding".
+ */
+import {
+  type BinaryData,
+  type BinaryType,
+  convertBinary,
+  defaultBinaryType,
+  fromBase64,
+  isBinary,
+  toBase64,
+} from "./binary.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+
+/** The seven engine packet types, in wire order (`"0"` is open, …, `"6"` is noop). */
+export type EnginePacketType = "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop";
+
+/** What an engine packet carries: text, or binary (message packets only). */
+export type PacketData = string | BinaryData;
+
+/** One Engine.IO packet. */
+export interface EnginePacket {
+  type: EnginePacketType;
+  data?: PacketData | undefined;
+}
+
+/** Wire digit of each packet type. */
+export const enginePacketCode: Readonly<Record<EnginePacketType, string>> = Object.freeze({
+  open: "0",
+  close: "1",
+  ping: "2",
+  pong: "3",
+  message: "4",
+  upgrade: "5",
+  noop: "6",
+});
+
+const typeByCode: readonly EnginePacketType[] = [
+  "open",
+  "close",
+  "ping",
+  "pong",
+  "message",
+  "upgrade",
+  "noop",
+];
+
+/** The record separator between packets of a polling payload. */
+export const RECORD_SEPARATOR = "\x1e";
+
+/** Fields of the open packet's JSON, sent by the server at the handshake. */
+export interface OpenPacketData {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload: number;
+}
+
+const hasBlob = typeof Blob === "function";
+
+/**
+ * Encodes one packet for a transport. With `supportsBinary` (WebSocket), binary data goes out as
+ * is, as a binary frame; otherwise it becomes `b` + base64. Blobs can only be encoded to text
+ * asynchronously: use {@link encodeEnginePacketAsync} for them.
+ */
+export function encodeEnginePacket(
+  packet: EnginePacket,
+  supportsBinary: boolean,
+): string | BinaryData {
+  const data = packet.data;
+  if (data === undefined) return enginePacketCode[packet.type];
+  if (typeof data === "string") return enginePacketCode[packet.type] + data;
+  if (supportsBinary) return data;
+  if (hasBlob && data instanceof Blob) {
+    throw new ProtocolError(
+      ProtocolErrorCode.BLOB_NEEDS_ASYNC,
+      "A Blob cannot be base64-encoded synchronously; use encodeEnginePacketAsync",
+    );
+  }
+  return `b${toBase64(data as ArrayBuffer | ArrayBufferView)}`;
+}
+
+/** Like {@link encodeEnginePacket}, reading Blobs first when they must become base64. */
+export async function encodeEnginePacketAsync(
+  packet: EnginePacket,
+  supportsBinary: boolean,
+): Promise<string | BinaryData> {
+  const data = packet.data;
+  if (!supportsBinary && hasBlob && data instanceof Blob) {
+    return `b${toBase64(await data.arrayBuffer())}`;
+  }
+  return encodeEnginePacket(packet, supportsBinary);
+}
+
+/**
+ * Decodes one packet as received from a transport: a string (text frame or one record of a
+ * payload) or binary data (a binary frame, always a message).
+ * @throws ProtocolError for an empty string or an unknown type
+ */
+export function decodeEnginePacket(
+  data: string | BinaryData,
+  binaryType: BinaryType = defaultBinaryType,
+): EnginePacket {
+  if (typeof data !== "string") {
+    if (!isBinary(data)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
+        "An engine packet must be a string or binary data",
+      );
+    }
+    return { type: "message", data: convertBinary(data, binaryType) };
+  }
+  if (data.length === 0) {
+    throw new ProtocolError(ProtocolErrorCode.EMPTY_PACKET, "Empty engine packet");
+  }
+  const code = data.charCodeAt(0);
+  if (code === 98 /* "b" */) {
+    const bytes = fromBase64(data.slice(1));
+    if (!bytes) {
+      throw new ProtocolError(ProtocolErrorCode.UNKNOWN_ENGINE_PACKET, "Invalid base64 packet");
+    }
+    return { type: "message", data: convertBinary(bytes, binaryType) };
+  }
+  const type = typeByCode[code - 48];
+  if (type === undefined) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
+      `Unknown engine packet type ${JSON.stringify(data[0])}`,
+    );
+  }
+  return data.length > 1 ? { type, data: data.slice(1) } : { type };
+}
+
+/**
+ * Encodes packets as one HTTP long-polling payload: each packet as text (binary as base64),
+ * joined by the record separator.
+ */
+export function encodeEnginePayload(packets: readonly EnginePacket[]): string {
+  if (packets.length === 1) return encodeEnginePacket(packets[0]!, false) as string;
+  let out = "";
+  for (let i = 0; i < packets.length; i++) {
+    if (i > 0) out += RECORD_SEPARATOR;
+    out += encodeEnginePacket(packets[i]!, false) as string;
+  }
+  return out;
+}
+
+/** Like {@link encodeEnginePayload}, reading any Blobs first. */
+export async function encodeEnginePayloadAsync(packets: readonly EnginePacket[]): Promise<string> {
+  const parts = await Promise.all(packets.map((p) => encodeEnginePacketAsync(p, false)));
+  return parts.join(RECORD_SEPARATOR);
+}
+
+/**
+ * Decodes an HTTP long-polling payload into its packets.
+ * @throws ProtocolError when any record is not a valid packet
+ */
+export function decodeEnginePayload(
+  payload: string,
+  binaryType: BinaryType = defaultBinaryType,
+): EnginePacket[] {
+  const packets: EnginePacket[] = [];
+  let start = 0;
+  for (;;) {
+    const end = payload.indexOf(RECORD_SEPARATOR, start);
+    packets.push(
+      decodeEnginePacket(end === -1 ? payload.slice(start) : payload.slice(start, end), binaryType),
+    );
+    if (end === -1) return packets;
+    start = end + 1;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * @switchboard/protocol: the Engine.IO v4 and Socket.IO v5 wire codecs shared by the server and
+ * the client. Pure functions and one stateful decoder; no I/O, no dependencies.
+ */
+export {
+  type BinaryData,
+  type BinaryType,
+  convertBinary,
+  defaultBinaryType,
+  fromBase64,
+  isBinary,
+  toBase64,
+} from "./binary.js";
+export {
+  decodeEnginePacket,
+  decodeEnginePayload,
+  type EnginePacket,
+  type EnginePacketType,
+  encodeEnginePacket,
+  encodeEnginePacketAsync,
+  encodeEnginePayload,
+  encodeEnginePayloadAsync,
+  enginePacketCode,
+  type OpenPacketData,
+  type PacketData,
+  RECORD_SEPARATOR,
+} from "./engine.js";
+export { isProtocolError, ProtocolError, ProtocolErrorCode } from "./errors.js";
+export {
+  decodeSocketPacketText,
+  defaultSocketCodecLimits,
+  type EncodedSocketPacket,
+  encodeSocketPacket,
+  hasBinary,
+  type SocketCodecLimits,
+  SocketDecoder,
+  type SocketDecoderOptions,
+  type SocketPacket,
+  SocketPacketType,
+} from "./socket.js";

@@ -1,0 +1,470 @@
+/**
+ * Socket.IO v5 packets: encoding with binary deconstruction, and a stateful decoder that
+ * rebuilds binary packets from their attachments.
+ * Spec: https://github.com/socketio/socket.io-protocol (v5), "Packet format" and "Exchange
+ * protocol".
+ */
+import { type BinaryData, isBinary } from "./binary.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+
+/** Socket packet types and their wire digits. */
+export const SocketPacketType = {
+  CONNECT: 0,
+  DISCONNECT: 1,
+  EVENT: 2,
+  ACK: 3,
+  CONNECT_ERROR: 4,
+  BINARY_EVENT: 5,
+  BINARY_ACK: 6,
+} as const;
+
+/** One of the values of {@link SocketPacketType}. */
+export type SocketPacketType = (typeof SocketPacketType)[keyof typeof SocketPacketType];
+
+/** One Socket.IO packet, as the layers above the codec see it. */
+export interface SocketPacket {
+  type: SocketPacketType;
+  /** Namespace, starting with "/". @default "/" */
+  nsp: string;
+  /** Acknowledgement id, a non-negative integer. */
+  id?: number | undefined;
+  /** The payload: its shape depends on the type (see the spec's "Packet types"). */
+  data?: unknown;
+  /** Number of binary attachments (binary types only; set by the codec). */
+  attachments?: number | undefined;
+}
+
+/** What one encoded packet becomes: its text part, then one binary frame per attachment. */
+export type EncodedSocketPacket = [string, ...BinaryData[]];
+
+/** Limits shared by the encoder and the decoder. */
+export interface SocketCodecLimits {
+  /**
+   * Most binary attachments in one packet. A packet that announces more is refused before any
+   * attachment is buffered.
+   * @default 64
+   */
+  maxAttachments?: number;
+  /**
+   * Deepest nesting of arrays and objects in a payload (the payload itself is depth 1).
+   * @default 100
+   */
+  maxDepth?: number;
+}
+
+/** Default limits, frozen. */
+export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = Object.freeze({
+  maxAttachments: 64,
+  maxDepth: 100,
+});
+
+function resolveLimits(options: SocketCodecLimits | undefined): Required<SocketCodecLimits> {
+  const maxAttachments = options?.maxAttachments ?? defaultSocketCodecLimits.maxAttachments;
+  const maxDepth = options?.maxDepth ?? defaultSocketCodecLimits.maxDepth;
+  for (const [name, value] of [
+    ["maxAttachments", maxAttachments],
+    ["maxDepth", maxDepth],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ProtocolError(
+        ProtocolErrorCode.BAD_OPTION,
+        `${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
+  return { maxAttachments, maxDepth };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/**
+ * Encodes a packet. An EVENT or ACK whose data holds binary anywhere becomes a BINARY_EVENT or
+ * BINARY_ACK: each binary value is replaced by `{"_placeholder":true,"num":n}` and sent as its own
+ * frame after the text part.
+ * @throws ProtocolError for a namespace, ack id or payload that cannot be put on the wire
+ */
+export function encodeSocketPacket(
+  packet: SocketPacket,
+  limits?: SocketCodecLimits,
+): EncodedSocketPacket {
+  const maxDepth = limits?.maxDepth ?? defaultSocketCodecLimits.maxDepth;
+  let type = packet.type;
+  const { nsp, id, data } = packet;
+  let attachments: BinaryData[] | undefined;
+  let payload = data;
+  if (
+    (type === SocketPacketType.EVENT ||
+      type === SocketPacketType.ACK ||
+      type === SocketPacketType.BINARY_EVENT ||
+      type === SocketPacketType.BINARY_ACK) &&
+    hasBinary(data, maxDepth)
+  ) {
+    attachments = [];
+    payload = deconstruct(data, attachments);
+    type = type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT ? 5 : 6;
+  } else if (type === SocketPacketType.BINARY_EVENT) {
+    type = SocketPacketType.EVENT;
+  } else if (type === SocketPacketType.BINARY_ACK) {
+    type = SocketPacketType.ACK;
+  }
+  let str = String(type);
+  if (attachments) str += `${attachments.length}-`;
+  if (nsp !== "/" && nsp !== undefined) {
+    if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 47 || nsp.includes(",")) {
+      throw new ProtocolError(
+        ProtocolErrorCode.UNENCODABLE,
+        `Invalid namespace ${JSON.stringify(nsp)}: it must start with "/" and hold no ","`,
+      );
+    }
+    str += `${nsp},`;
+  }
+  if (id !== undefined) {
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new ProtocolError(ProtocolErrorCode.UNENCODABLE, `Invalid ack id ${String(id)}`);
+    }
+    str += id;
+  }
+  if (payload !== undefined) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(payload);
+    } catch (cause) {
+      throw new ProtocolError(ProtocolErrorCode.UNENCODABLE, "Payload cannot be serialized", {
+        cause,
+      });
+    }
+    if (json !== undefined) str += json;
+  }
+  return attachments ? [str, ...attachments] : [str];
+}
+
+/** True when binary data appears anywhere in `value` (arrays, plain objects, toJSON results). */
+export function hasBinary(value: unknown, maxDepth = defaultSocketCodecLimits.maxDepth): boolean {
+  return findBinary(value, maxDepth, false);
+}
+
+function findBinary(value: unknown, depthLeft: number, viaToJSON: boolean): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (isBinary(value)) return true;
+  if (depthLeft === 0) {
+    throw new ProtocolError(
+      ProtocolErrorCode.TOO_DEEP,
+      "Payload nests too deeply (or refers to itself) to be encoded",
+    );
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (findBinary(value[i], depthLeft - 1, false)) return true;
+    }
+    return false;
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function" && !viaToJSON) {
+    return findBinary(toJSON.call(value), depthLeft - 1, true);
+  }
+  for (const key in value) {
+    if (
+      Object.hasOwn(value, key) &&
+      findBinary((value as Record<string, unknown>)[key], depthLeft - 1, false)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A copy of `value` with every binary value moved to `out` and replaced by a placeholder. */
+function deconstruct(value: unknown, out: BinaryData[]): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (isBinary(value)) {
+    out.push(value);
+    return { _placeholder: true, num: out.length - 1 };
+  }
+  if (Array.isArray(value)) return value.map((item) => deconstruct(item, out));
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return value; // JSON.stringify will call it
+  const copy: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) {
+      setOwn(copy, key, deconstruct((value as Record<string, unknown>)[key], out));
+    }
+  }
+  return copy;
+}
+
+/** Sets an own property, also for "__proto__", without ever touching a prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** Options of {@link SocketDecoder}. */
+export type SocketDecoderOptions = SocketCodecLimits;
+
+/**
+ * Decodes socket packets from engine messages. Feed each message to {@link SocketDecoder.add}:
+ * it returns the packet once complete, or undefined while a binary packet waits for its
+ * announced attachments. Any malformed input throws a {@link ProtocolError} and resets the
+ * decoder.
+ */
+export class SocketDecoder {
+  readonly #limits: Required<SocketCodecLimits>;
+  #pending: SocketPacket | undefined;
+  #buffers: BinaryData[] = [];
+
+  constructor(options?: SocketDecoderOptions) {
+    this.#limits = resolveLimits(options);
+  }
+
+  /** True while a binary packet waits for attachments. */
+  get awaitingAttachments(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** Feeds one engine message: the text part of a packet, or one binary attachment. */
+  add(chunk: string | BinaryData): SocketPacket | undefined {
+    try {
+      return typeof chunk === "string" ? this.#addText(chunk) : this.#addBinary(chunk);
+    } catch (error) {
+      this.reset();
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(ProtocolErrorCode.BAD_PAYLOAD, "Malformed packet", { cause: error });
+    }
+  }
+
+  /** Drops any partly received binary packet. */
+  reset(): void {
+    this.#pending = undefined;
+    this.#buffers = [];
+  }
+
+  #addText(text: string): SocketPacket | undefined {
+    if (this.#pending) {
+      throw new ProtocolError(
+        ProtocolErrorCode.MISSING_ATTACHMENT,
+        `Got a text packet while ${this.#pending.attachments! - this.#buffers.length} attachment(s) were still due`,
+      );
+    }
+    const packet = decodeSocketPacketText(text, this.#limits);
+    if (packet.attachments === undefined) return packet;
+    if (packet.attachments === 0) return reconstructPacket(packet, [], this.#limits.maxDepth);
+    this.#pending = packet;
+    return undefined;
+  }
+
+  #addBinary(chunk: BinaryData): SocketPacket | undefined {
+    const pending = this.#pending;
+    if (!pending) {
+      throw new ProtocolError(
+        ProtocolErrorCode.UNEXPECTED_ATTACHMENT,
+        "Got a binary attachment while no binary packet was pending",
+      );
+    }
+    if (!isBinary(chunk)) {
+      throw new ProtocolError(ProtocolErrorCode.BAD_PAYLOAD, "An attachment must be binary data");
+    }
+    this.#buffers.push(chunk);
+    if (this.#buffers.length < pending.attachments!) return undefined;
+    const buffers = this.#buffers;
+    this.reset();
+    return reconstructPacket(pending, buffers, this.#limits.maxDepth);
+  }
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+/**
+ * Decodes the text part of a packet. For binary types the placeholders are left in place and
+ * `attachments` says how many binary frames follow.
+ * @throws ProtocolError for anything malformed
+ */
+export function decodeSocketPacketText(
+  text: string,
+  limits: Required<SocketCodecLimits> = defaultSocketCodecLimits,
+): SocketPacket {
+  const type = text.charCodeAt(0) - DIGIT_0;
+  if (!(type >= 0 && type <= 6)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNKNOWN_SOCKET_PACKET,
+      `Unknown socket packet type ${JSON.stringify(text.slice(0, 1))}`,
+    );
+  }
+  const packet: SocketPacket = { type: type as SocketPacketType, nsp: "/" };
+  let i = 1;
+  if (type === SocketPacketType.BINARY_EVENT || type === SocketPacketType.BINARY_ACK) {
+    const dash = text.indexOf("-", i);
+    const count = dash > i && dash - i <= 10 ? parseDigits(text, i, dash) : -1;
+    if (count < 0) {
+      throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad attachment count");
+    }
+    if (count > limits.maxAttachments) {
+      throw new ProtocolError(
+        ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
+        `Packet announces ${count} attachments; at most ${limits.maxAttachments} are allowed`,
+      );
+    }
+    packet.attachments = count;
+    i = dash + 1;
+  }
+  if (text.charCodeAt(i) === 47 /* "/" */) {
+    const comma = text.indexOf(",", i);
+    const end = comma === -1 ? text.length : comma;
+    packet.nsp = text.slice(i, end);
+    i = comma === -1 ? end : end + 1;
+  }
+  const idStart = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  if (i > idStart) {
+    const id = i - idStart <= 15 ? parseDigits(text, idStart, i) : -1;
+    if (id < 0 || !Number.isSafeInteger(id)) {
+      throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad ack id");
+    }
+    packet.id = id;
+  }
+  if (i < text.length) packet.data = parseJson(text, i, limits.maxDepth);
+  validatePayload(packet);
+  return packet;
+}
+
+function isDigit(code: number): boolean {
+  return code >= DIGIT_0 && code <= DIGIT_9;
+}
+
+/** The decimal number in text[start, end), or -1 if any character there is not a digit. */
+function parseDigits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - DIGIT_0);
+  }
+  return n;
+}
+
+function parseJson(text: string, start: number, maxDepth: number): unknown {
+  const json = start === 0 ? text : text.slice(start);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (cause) {
+    throw new ProtocolError(ProtocolErrorCode.BAD_JSON, "Payload is not valid JSON", { cause });
+  }
+  // Cheap first: a payload with at most maxDepth opening brackets cannot nest deeper.
+  if (countUpTo(json, "[", maxDepth) + countUpTo(json, "{", maxDepth) > maxDepth) {
+    if (depthExceeds(value, maxDepth)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.TOO_DEEP,
+        `Payload nests deeper than ${maxDepth} levels`,
+      );
+    }
+  }
+  return value;
+}
+
+/** Occurrences of `char` in `text`, counting no further than limit + 1. */
+function countUpTo(text: string, char: string, limit: number): number {
+  let n = 0;
+  let i = text.indexOf(char);
+  while (i !== -1 && n <= limit) {
+    n++;
+    i = text.indexOf(char, i + 1);
+  }
+  return n;
+}
+
+function depthExceeds(value: unknown, depthLeft: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depthLeft === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (depthExceeds(item, depthLeft - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (depthExceeds((value as Record<string, unknown>)[key], depthLeft - 1)) return true;
+  }
+  return false;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks the payload shape each type requires (socket.io-protocol v5, "Packet types"). */
+function validatePayload(packet: SocketPacket): void {
+  const { type, data } = packet;
+  let ok: boolean;
+  switch (type) {
+    case SocketPacketType.CONNECT:
+      ok = data === undefined || isPlainObject(data);
+      break;
+    case SocketPacketType.DISCONNECT:
+      ok = data === undefined;
+      break;
+    case SocketPacketType.EVENT:
+    case SocketPacketType.BINARY_EVENT:
+      ok = Array.isArray(data) && typeof data[0] === "string";
+      break;
+    case SocketPacketType.ACK:
+    case SocketPacketType.BINARY_ACK:
+      ok = Array.isArray(data) && packet.id !== undefined;
+      break;
+    default:
+      ok = isPlainObject(data);
+  }
+  if (!ok) {
+    throw new ProtocolError(
+      ProtocolErrorCode.BAD_PAYLOAD,
+      `Invalid payload for a packet of type ${type}`,
+    );
+  }
+}
+
+/** Puts the attachments back in place of their placeholders. */
+function reconstructPacket(
+  packet: SocketPacket,
+  buffers: BinaryData[],
+  maxDepth: number,
+): SocketPacket {
+  packet.data = reconstruct(packet.data, buffers, maxDepth);
+  return packet;
+}
+
+function reconstruct(value: unknown, buffers: BinaryData[], depthLeft: number): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (depthLeft === 0) {
+    throw new ProtocolError(ProtocolErrorCode.TOO_DEEP, "Payload nests too deeply");
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = reconstruct(value[i], buffers, depthLeft - 1);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  if (record._placeholder === true) {
+    const num = record.num;
+    const buffer = typeof num === "number" && Number.isInteger(num) ? buffers[num] : undefined;
+    if (buffer === undefined) {
+      throw new ProtocolError(
+        ProtocolErrorCode.BAD_PLACEHOLDER,
+        `Placeholder ${JSON.stringify(num)} points at no attachment`,
+      );
+    }
+    return buffer;
+  }
+  for (const key of Object.keys(record)) {
+    setOwn(record, key, reconstruct(record[key], buffers, depthLeft - 1));
+  }
+  return record;
+}
