@@ -10,7 +10,9 @@ const root = new URL("..", import.meta.url).pathname;
 
 /** Suites (by path prefix) and the Debian packages whose binaries they need. */
 const systemNeeds = [
-  // { prefix: "test/e2e/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
+  { prefix: "packages/client/test/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
+  { prefix: "test/e2e/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
+  { prefix: "test/e2e/nginx", pkg: "nginx", bin: "/usr/sbin/nginx" },
 ];
 
 function findTests(dir, out = []) {
