@@ -65,14 +65,23 @@ const hasBlob = typeof Blob === "function";
  * Encodes one packet for a transport. With `supportsBinary` (WebSocket), binary data goes out as
  * is, as a binary frame; otherwise it becomes `b` + base64. Blobs can only be encoded to text
  * asynchronously: use {@link encodeEnginePacketAsync} for them.
+ * @throws ProtocolError (`SB_ERR_UNENCODABLE`) for an unknown type, binary data on a packet
+ * other than a message, or data that is neither a string nor binary
  */
 export function encodeEnginePacket(
   packet: EnginePacket,
   supportsBinary: boolean,
 ): string | BinaryData {
+  const code = codeOf(packet.type);
   const data = packet.data;
-  if (data === undefined) return enginePacketCode[packet.type];
-  if (typeof data === "string") return enginePacketCode[packet.type] + data;
+  if (data === undefined) return code;
+  if (typeof data === "string") return code + data;
+  if (code !== "4" || !isBinary(data)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNENCODABLE,
+      `An engine packet of type ${packet.type} cannot carry ${describe(data)}`,
+    );
+  }
   if (supportsBinary) return data;
   if (hasBlob && data instanceof Blob) {
     throw new ProtocolError(
@@ -81,6 +90,36 @@ export function encodeEnginePacket(
     );
   }
   return `b${toBase64(data as ArrayBuffer | ArrayBufferView)}`;
+}
+
+/** The wire digit of a packet type; refuses anything else (even Object.prototype keys). */
+function codeOf(type: EnginePacketType): string {
+  switch (type) {
+    case "open":
+      return "0";
+    case "close":
+      return "1";
+    case "ping":
+      return "2";
+    case "pong":
+      return "3";
+    case "message":
+      return "4";
+    case "upgrade":
+      return "5";
+    case "noop":
+      return "6";
+    default:
+      throw new ProtocolError(
+        ProtocolErrorCode.UNENCODABLE,
+        `Unknown engine packet type ${String(type)}`,
+      );
+  }
+}
+
+function describe(data: unknown): string {
+  if (isBinary(data)) return "binary data (only message packets can)";
+  return `a value of type ${data === null ? "null" : typeof data}`;
 }
 
 /** Like {@link encodeEnginePacket}, reading Blobs first when they must become base64. */
@@ -113,12 +152,22 @@ export function decodeEnginePacket(
     }
     return { type: "message", data: convertBinary(data, binaryType) };
   }
-  if (data.length === 0) {
+  return decodeRecord(data, 0, data.length, binaryType);
+}
+
+/** Decodes the packet in text[start, end): a whole text frame or one record of a payload. */
+function decodeRecord(
+  text: string,
+  start: number,
+  end: number,
+  binaryType: BinaryType,
+): EnginePacket {
+  if (start === end) {
     throw new ProtocolError(ProtocolErrorCode.EMPTY_PACKET, "Empty engine packet");
   }
-  const code = data.charCodeAt(0);
+  const code = text.charCodeAt(start);
   if (code === 98 /* "b" */) {
-    const bytes = fromBase64(data.slice(1));
+    const bytes = fromBase64(text.slice(start + 1, end));
     if (!bytes) {
       throw new ProtocolError(ProtocolErrorCode.UNKNOWN_ENGINE_PACKET, "Invalid base64 packet");
     }
@@ -128,10 +177,10 @@ export function decodeEnginePacket(
   if (type === undefined) {
     throw new ProtocolError(
       ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
-      `Unknown engine packet type ${JSON.stringify(data[0])}`,
+      `Unknown engine packet type ${JSON.stringify(text[start])}`,
     );
   }
-  return data.length > 1 ? { type, data: data.slice(1) } : { type };
+  return end - start > 1 ? { type, data: text.slice(start + 1, end) } : { type };
 }
 
 /**
@@ -162,14 +211,20 @@ export function decodeEnginePayload(
   payload: string,
   binaryType: BinaryType = defaultBinaryType,
 ): EnginePacket[] {
+  if (typeof payload !== "string") {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
+      "A polling payload must be a string",
+    );
+  }
   const packets: EnginePacket[] = [];
+  const length = payload.length;
   let start = 0;
   for (;;) {
-    const end = payload.indexOf(RECORD_SEPARATOR, start);
-    packets.push(
-      decodeEnginePacket(end === -1 ? payload.slice(start) : payload.slice(start, end), binaryType),
-    );
-    if (end === -1) return packets;
+    let end = payload.indexOf(RECORD_SEPARATOR, start);
+    if (end === -1) end = length;
+    packets.push(decodeRecord(payload, start, end, binaryType));
+    if (end === length) return packets;
     start = end + 1;
   }
 }

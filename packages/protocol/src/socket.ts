@@ -58,21 +58,29 @@ export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = O
   maxDepth: 100,
 });
 
+/**
+ * Merges `options` over the defaults and checks them; never mutates `options`.
+ * @throws ProtocolError (`SB_ERR_BAD_OPTION`) for a limit that is not a positive integer
+ */
 function resolveLimits(options: SocketCodecLimits | undefined): Required<SocketCodecLimits> {
-  const maxAttachments = options?.maxAttachments ?? defaultSocketCodecLimits.maxAttachments;
-  const maxDepth = options?.maxDepth ?? defaultSocketCodecLimits.maxDepth;
-  for (const [name, value] of [
-    ["maxAttachments", maxAttachments],
-    ["maxDepth", maxDepth],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ProtocolError(
-        ProtocolErrorCode.BAD_OPTION,
-        `${name} must be a positive integer, got ${String(value)}`,
-      );
-    }
+  if (options === undefined) return defaultSocketCodecLimits;
+  return Object.freeze({
+    maxAttachments: checkLimit(
+      "maxAttachments",
+      options.maxAttachments ?? defaultSocketCodecLimits.maxAttachments,
+    ),
+    maxDepth: checkLimit("maxDepth", options.maxDepth ?? defaultSocketCodecLimits.maxDepth),
+  });
+}
+
+function checkLimit(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new ProtocolError(
+      ProtocolErrorCode.BAD_OPTION,
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
   }
-  return { maxAttachments, maxDepth };
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,28 +96,37 @@ export function encodeSocketPacket(
   packet: SocketPacket,
   limits?: SocketCodecLimits,
 ): EncodedSocketPacket {
-  const maxDepth = limits?.maxDepth ?? defaultSocketCodecLimits.maxDepth;
+  const maxDepth =
+    limits === undefined ? defaultSocketCodecLimits.maxDepth : resolveLimits(limits).maxDepth;
   let type = packet.type;
   const { nsp, id, data } = packet;
+  if (!isPacketType(type)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNENCODABLE,
+      `Unknown socket packet type ${String(type)}`,
+    );
+  }
   let attachments: BinaryData[] | undefined;
   let payload = data;
-  if (
-    (type === SocketPacketType.EVENT ||
-      type === SocketPacketType.ACK ||
-      type === SocketPacketType.BINARY_EVENT ||
-      type === SocketPacketType.BINARY_ACK) &&
-    hasBinary(data, maxDepth)
-  ) {
-    attachments = [];
-    payload = deconstruct(data, attachments);
-    type = type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT ? 5 : 6;
-  } else if (type === SocketPacketType.BINARY_EVENT) {
-    type = SocketPacketType.EVENT;
-  } else if (type === SocketPacketType.BINARY_ACK) {
-    type = SocketPacketType.ACK;
+  if (type >= SocketPacketType.EVENT && type !== SocketPacketType.CONNECT_ERROR) {
+    // EVENT, ACK and their binary twins: the type on the wire follows the data.
+    const isEvent = type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT;
+    const found: BinaryData[] = [];
+    payload = deconstruct(data, found, maxDepth, false);
+    if (found.length > 0) {
+      attachments = found;
+      type = isEvent ? SocketPacketType.BINARY_EVENT : SocketPacketType.BINARY_ACK;
+    } else {
+      type = isEvent ? SocketPacketType.EVENT : SocketPacketType.ACK;
+    }
   }
-  let str = String(type);
-  if (attachments) str += `${attachments.length}-`;
+  if (!isValidPayload(type, payload, id)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UNENCODABLE,
+      `Invalid payload for a packet of type ${type} (${payloadRule(type)})`,
+    );
+  }
+  let str = attachments ? `${type}${attachments.length}-` : String(type);
   if (nsp !== "/" && nsp !== undefined) {
     if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 47 || nsp.includes(",")) {
       throw new ProtocolError(
@@ -136,32 +153,47 @@ export function encodeSocketPacket(
     }
     if (json !== undefined) str += json;
   }
-  return attachments ? [str, ...attachments] : [str];
+  const encoded: EncodedSocketPacket = [str];
+  if (attachments) for (const attachment of attachments) encoded.push(attachment);
+  return encoded;
 }
 
-/** True when binary data appears anywhere in `value` (arrays, plain objects, toJSON results). */
+function isPacketType(type: unknown): type is SocketPacketType {
+  return typeof type === "number" && type >= 0 && type <= 6 && Number.isInteger(type);
+}
+
+/**
+ * True when binary data appears anywhere in `value` (arrays, plain objects, toJSON results),
+ * looking no deeper than `maxDepth` levels.
+ * @throws ProtocolError (`SB_ERR_TOO_DEEP`) when `value` nests deeper (or refers to itself)
+ */
 export function hasBinary(value: unknown, maxDepth = defaultSocketCodecLimits.maxDepth): boolean {
-  return findBinary(value, maxDepth, false);
+  return findBinary(value, checkLimit("maxDepth", maxDepth), false);
 }
 
+function tooDeepToEncode(): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.TOO_DEEP,
+    "Payload nests too deeply (or refers to itself) to be encoded",
+  );
+}
+
+// A binary value at depth d becomes a placeholder object at depth d, so the depth check comes
+// before the binary check: the decoder would refuse what this lets through otherwise.
 function findBinary(value: unknown, depthLeft: number, viaToJSON: boolean): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (isBinary(value)) return true;
-  if (depthLeft === 0) {
-    throw new ProtocolError(
-      ProtocolErrorCode.TOO_DEEP,
-      "Payload nests too deeply (or refers to itself) to be encoded",
-    );
-  }
+  if (depthLeft === 0) throw tooDeepToEncode();
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (findBinary(value[i], depthLeft - 1, false)) return true;
     }
     return false;
   }
+  if (mayBeBinary(value)) return true;
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function" && !viaToJSON) {
-    return findBinary(toJSON.call(value), depthLeft - 1, true);
+    // JSON.stringify calls toJSON once per value; what it returns takes the value's place.
+    return findBinary(toJSON.call(value), depthLeft, true);
   }
   for (const key in value) {
     if (
@@ -174,23 +206,77 @@ function findBinary(value: unknown, depthLeft: number, viaToJSON: boolean): bool
   return false;
 }
 
-/** A copy of `value` with every binary value moved to `out` and replaced by a placeholder. */
-function deconstruct(value: unknown, out: BinaryData[]): unknown {
+/**
+ * True for binary data, answered cheaply for plain objects (the common case): an object whose
+ * prototype is Object.prototype or null is never binary, even from another realm.
+ */
+function mayBeBinary(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto !== Object.prototype && proto !== null && isBinary(value);
+}
+
+/**
+ * `value` with every binary value moved to `out` and replaced by a placeholder, in one walk
+ * that follows JSON.stringify (own enumerable keys, toJSON results). Copy on write: parts
+ * without binary are returned as they are, so a payload without binary is never copied.
+ * @throws ProtocolError (`SB_ERR_TOO_DEEP`) past `depthLeft` levels (this also ends cycles)
+ */
+function deconstruct(
+  value: unknown,
+  out: BinaryData[],
+  depthLeft: number,
+  viaToJSON: boolean,
+): unknown {
   if (typeof value !== "object" || value === null) return value;
-  if (isBinary(value)) {
-    out.push(value);
+  if (depthLeft === 0) throw tooDeepToEncode();
+  if (Array.isArray(value)) return deconstructArray(value, out, depthLeft);
+  if (mayBeBinary(value)) {
+    out.push(value as BinaryData);
     return { _placeholder: true, num: out.length - 1 };
   }
-  if (Array.isArray(value)) return value.map((item) => deconstruct(item, out));
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return value; // JSON.stringify will call it
-  const copy: Record<string, unknown> = {};
-  for (const key in value) {
-    if (Object.hasOwn(value, key)) {
-      setOwn(copy, key, deconstruct((value as Record<string, unknown>)[key], out));
+  if (!viaToJSON) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      // JSON.stringify calls toJSON once per value and serializes what it returns instead.
+      const json: unknown = toJSON.call(value);
+      const stripped = deconstruct(json, out, depthLeft, true);
+      return stripped === json ? value : stripped;
     }
   }
-  return copy;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const item = record[key];
+    const stripped = deconstruct(item, out, depthLeft - 1, false);
+    if (copy !== undefined) {
+      setOwn(copy, key, stripped);
+    } else if (stripped !== item) {
+      copy = {};
+      for (const before in record) {
+        if (before === key) break;
+        if (Object.hasOwn(record, before)) setOwn(copy, before, record[before]);
+      }
+      setOwn(copy, key, stripped);
+    }
+  }
+  return copy ?? value;
+}
+
+function deconstructArray(value: unknown[], out: BinaryData[], depthLeft: number): unknown[] {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    const stripped = deconstruct(item, out, depthLeft - 1, false);
+    if (copy !== undefined) {
+      copy[i] = stripped;
+    } else if (stripped !== item) {
+      copy = new Array<unknown>(value.length);
+      for (let j = 0; j < i; j++) copy[j] = value[j];
+      copy[i] = stripped;
+    }
+  }
+  return copy ?? value;
 }
 
 /** Sets an own property, also for "__proto__", without ever touching a prototype. */
@@ -259,7 +345,6 @@ export class SocketDecoder {
     }
     const packet = decodeSocketPacketText(text, this.#limits);
     if (packet.attachments === undefined) return packet;
-    if (packet.attachments === 0) return reconstructPacket(packet, [], this.#limits.maxDepth);
     this.#pending = packet;
     return undefined;
   }
@@ -307,7 +392,8 @@ export function decodeSocketPacketText(
   if (type === SocketPacketType.BINARY_EVENT || type === SocketPacketType.BINARY_ACK) {
     const dash = text.indexOf("-", i);
     const count = dash > i && dash - i <= 10 ? parseDigits(text, i, dash) : -1;
-    if (count < 0) {
+    // A binary packet without attachments is never encoded (it would be a plain one).
+    if (count < 1) {
       throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad attachment count");
     }
     if (count > limits.maxAttachments) {
@@ -328,7 +414,8 @@ export function decodeSocketPacketText(
   const idStart = i;
   while (i < text.length && isDigit(text.charCodeAt(i))) i++;
   if (i > idStart) {
-    const id = i - idStart <= 15 ? parseDigits(text, idStart, i) : -1;
+    // 2^53 - 1 has 16 digits; longer runs cannot be safe integers.
+    const id = i - idStart <= 16 ? parseDigits(text, idStart, i) : -1;
     if (id < 0 || !Number.isSafeInteger(id)) {
       throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad ack id");
     }
@@ -362,8 +449,12 @@ function parseJson(text: string, start: number, maxDepth: number): unknown {
   } catch (cause) {
     throw new ProtocolError(ProtocolErrorCode.BAD_JSON, "Payload is not valid JSON", { cause });
   }
-  // Cheap first: a payload with at most maxDepth opening brackets cannot nest deeper.
-  if (countUpTo(json, "[", maxDepth) + countUpTo(json, "{", maxDepth) > maxDepth) {
+  // Cheap first: nesting deeper than maxDepth takes more than maxDepth opening and as many
+  // closing brackets, so short payloads, or ones with few opening brackets, cannot.
+  if (
+    json.length > 2 * maxDepth + 1 &&
+    countUpTo(json, "[", maxDepth) + countUpTo(json, "{", maxDepth) > maxDepth
+  ) {
     if (depthExceeds(value, maxDepth)) {
       throw new ProtocolError(
         ProtocolErrorCode.TOO_DEEP,
@@ -402,32 +493,47 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks the payload shape each type requires (socket.io-protocol v5, "Packet types"). */
-function validatePayload(packet: SocketPacket): void {
-  const { type, data } = packet;
-  let ok: boolean;
+/** Whether `data` has the shape packets of `type` require (socket.io-protocol v5). */
+function isValidPayload(type: SocketPacketType, data: unknown, id: number | undefined): boolean {
   switch (type) {
     case SocketPacketType.CONNECT:
-      ok = data === undefined || isPlainObject(data);
-      break;
+      return data === undefined || isPlainObject(data);
     case SocketPacketType.DISCONNECT:
-      ok = data === undefined;
-      break;
+      return data === undefined;
     case SocketPacketType.EVENT:
     case SocketPacketType.BINARY_EVENT:
-      ok = Array.isArray(data) && typeof data[0] === "string";
-      break;
+      return Array.isArray(data) && typeof data[0] === "string";
     case SocketPacketType.ACK:
     case SocketPacketType.BINARY_ACK:
-      ok = Array.isArray(data) && packet.id !== undefined;
-      break;
+      return Array.isArray(data) && id !== undefined;
     default:
-      ok = isPlainObject(data);
+      return isPlainObject(data);
   }
-  if (!ok) {
+}
+
+function payloadRule(type: SocketPacketType): string {
+  switch (type) {
+    case SocketPacketType.CONNECT:
+      return "an object or nothing";
+    case SocketPacketType.DISCONNECT:
+      return "no payload";
+    case SocketPacketType.EVENT:
+    case SocketPacketType.BINARY_EVENT:
+      return "an array whose first item is the event name";
+    case SocketPacketType.ACK:
+    case SocketPacketType.BINARY_ACK:
+      return "an array, and an ack id";
+    default:
+      return "an object";
+  }
+}
+
+/** Checks the payload shape each type requires (socket.io-protocol v5, "Packet types"). */
+function validatePayload(packet: SocketPacket): void {
+  if (!isValidPayload(packet.type, packet.data, packet.id)) {
     throw new ProtocolError(
       ProtocolErrorCode.BAD_PAYLOAD,
-      `Invalid payload for a packet of type ${type}`,
+      `Invalid payload for a packet of type ${packet.type}: ${payloadRule(packet.type)} expected`,
     );
   }
 }
