@@ -1,0 +1,117 @@
+/**
+ * Command-line flags and the fixed budgets of every scenario (full run and `--quick`).
+ * Every loop in the benchmark is bounded by one of these counts or windows.
+ */
+import { TARGETS, type TargetName } from "./ipc.ts";
+
+/** Scenario names, as accepted by `--only=`. */
+export const SCENARIOS = ["echo", "broadcast", "polling", "connect", "memory", "bundle"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Budgets for one run. */
+export interface Config {
+  readonly quick: boolean;
+  readonly echo: {
+    readonly clients: number;
+    readonly inFlight: number;
+    readonly payloadBytes: number;
+    readonly warmupMs: number;
+    readonly measureMs: number;
+  };
+  readonly broadcast: {
+    readonly clients: number;
+    /** Broadcasts in flight: the sender waits while more than this many are undelivered. */
+    readonly window: number;
+    readonly payloadBytes: number;
+    readonly warmupMs: number;
+    readonly measureMs: number;
+  };
+  readonly polling: {
+    readonly clients: number;
+    readonly payloadBytes: number;
+    readonly warmupMs: number;
+    readonly measureMs: number;
+  };
+  readonly connect: {
+    readonly total: number;
+    readonly concurrency: number;
+    /** The scenario stops early after this long even if `total` is not reached. */
+    readonly maxMs: number;
+  };
+  readonly memory: {
+    readonly clients: number;
+    readonly concurrency: number;
+    readonly settleMs: number;
+  };
+  /** Handshakes in flight while a scenario opens its clients. */
+  readonly setupConcurrency: number;
+  /** Longest wait for one handshake before the scenario fails. */
+  readonly handshakeTimeoutMs: number;
+  /** Longest wait for in-flight messages after a measurement window. */
+  readonly drainMs: number;
+}
+
+const FULL: Config = Object.freeze({
+  quick: false,
+  echo: { clients: 100, inFlight: 4, payloadBytes: 64, warmupMs: 1000, measureMs: 5000 },
+  broadcast: { clients: 1000, window: 8, payloadBytes: 64, warmupMs: 1000, measureMs: 5000 },
+  polling: { clients: 50, payloadBytes: 64, warmupMs: 1000, measureMs: 5000 },
+  connect: { total: 5000, concurrency: 50, maxMs: 5000 },
+  memory: { clients: 5000, concurrency: 100, settleMs: 1000 },
+  setupConcurrency: 100,
+  handshakeTimeoutMs: 10_000,
+  drainMs: 2000,
+});
+
+const QUICK: Config = Object.freeze({
+  quick: true,
+  echo: { clients: 100, inFlight: 4, payloadBytes: 64, warmupMs: 400, measureMs: 800 },
+  broadcast: { clients: 200, window: 8, payloadBytes: 64, warmupMs: 400, measureMs: 800 },
+  polling: { clients: 20, payloadBytes: 64, warmupMs: 400, measureMs: 800 },
+  connect: { total: 300, concurrency: 20, maxMs: 1000 },
+  memory: { clients: 500, concurrency: 100, settleMs: 200 },
+  setupConcurrency: 100,
+  handshakeTimeoutMs: 5000,
+  drainMs: 1000,
+});
+
+/** What the command line asked for. */
+export interface Options {
+  readonly config: Config;
+  readonly only: readonly ScenarioName[];
+  readonly targets: readonly TargetName[];
+  /** File to write the results to as JSON, when `--json` is given. */
+  readonly json: string | undefined;
+}
+
+/** Default file for `--json` without a value (.tmp/ is ignored by git). */
+export const DEFAULT_JSON = ".tmp/bench-load.json";
+
+const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${TARGETS.join(",")}] [--json[=FILE]]`;
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(",").filter((item) => item !== "");
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: unknown "${item}" (one of ${allowed.join(", ")})\n${USAGE}`);
+    }
+  }
+  return items as T[];
+}
+
+/** Parses argv (without node and the script); throws with the usage line on a bad flag. */
+export function parseArgs(argv: readonly string[]): Options {
+  let quick = false;
+  let only: ScenarioName[] = [...SCENARIOS];
+  let targets: TargetName[] = [...TARGETS];
+  let json: string | undefined;
+  for (const arg of argv) {
+    const [flag = "", value] = arg.split("=", 2) as [string, string | undefined];
+    if (flag === "--quick") quick = true;
+    else if (flag === "--only" && value) only = list(flag, value, SCENARIOS);
+    else if (flag === "--targets" && value) targets = list(flag, value, TARGETS);
+    else if (flag === "--json") json = value || DEFAULT_JSON;
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return { config: quick ? QUICK : FULL, only, targets, json };
+}

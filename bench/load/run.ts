@@ -1,0 +1,193 @@
+/**
+ * Side-by-side load benchmark: Switchboard's server, the official socket.io 4.8 server and a
+ * bare ws server, each in its own child process on its own core, under the same load from this
+ * process, which speaks the Engine.IO v4 / Socket.IO v5 wire protocol itself over raw `ws`
+ * connections and raw HTTP. See bench/load/README.md.
+ *
+ * Run: node --conditions=source --import tsx bench/load/run.ts [--quick] [--only=a,b]
+ *      [--targets=socket.io,ws,switchboard] [--json[=FILE]]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, resolve } from "node:path";
+import { type Config, parseArgs, type ScenarioName } from "./lib/config.ts";
+import type { TargetName } from "./lib/ipc.ts";
+import { probe } from "./lib/probe.ts";
+import {
+  formatNumber,
+  renderNotes,
+  renderTable,
+  type ScenarioResult,
+  type TargetOutcome,
+} from "./lib/report.ts";
+import type { Scenario } from "./lib/scenario.ts";
+import { HARNESS_CPU, pin, SERVER_CPU, startServer } from "./lib/server-handle.ts";
+import { broadcast } from "./scenarios/broadcast.ts";
+import { bundleSizes } from "./scenarios/bundle.ts";
+import { connect } from "./scenarios/connect.ts";
+import { echo } from "./scenarios/echo.ts";
+import { memory } from "./scenarios/memory.ts";
+import { polling } from "./scenarios/polling.ts";
+
+const LOAD_SCENARIOS: Readonly<Record<Exclude<ScenarioName, "bundle">, Scenario>> = {
+  echo,
+  broadcast,
+  polling,
+  connect,
+  memory,
+};
+/** A scenario that runs longer than this on one target is abandoned (its server killed). */
+const SCENARIO_TIMEOUT_MS = 60_000;
+/** The whole run never takes longer than this. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+/** The open-files limit this process has (Node raises its soft limit to the hard one at start). */
+function fdLimit(): number {
+  const out = execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim();
+  return out === "unlimited" ? Number.POSITIVE_INFINITY : Number(out);
+}
+
+/**
+ * Makes sure both processes may open the memory scenario's sockets (one fd per client on each
+ * side, plus slack); with a lower limit (`ulimit -Hn`), runs it with fewer clients and says so.
+ */
+function ensureFdLimit(config: Config): Config {
+  const limit = fdLimit();
+  if (limit >= config.memory.clients + 1000) return config;
+  const clients = Math.max(100, limit - 1000);
+  console.log(
+    `ulimit -n is ${limit}: idle memory runs with ${clients} clients, not ${config.memory.clients}`,
+  );
+  return { ...config, memory: { ...config.memory, clients } };
+}
+
+function machine(): Record<string, string> {
+  let model = cpus()[0]?.model ?? "unknown";
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) model = line.split(":")[1]?.trim() ?? model;
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    nproc: String(cpus().length),
+    cpu: model,
+    node: process.version,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function runOne(
+  scenario: Scenario,
+  target: TargetName,
+  config: Config,
+): Promise<TargetOutcome> {
+  const skip = scenario.notApplicable?.[target];
+  if (skip) return { ok: false, reason: skip };
+  const started = await startServer(target);
+  if (!started.ok) return { ok: false, reason: `server did not start: ${started.reason}` };
+  const server = started.handle;
+  try {
+    const kind = target === "ws" ? "raw" : "sio";
+    const work = scenario.run({ target, server, kind, config });
+    const { values, note } = await withTimeout(work, SCENARIO_TIMEOUT_MS, scenario.name);
+    return note === undefined ? { ok: true, values } : { ok: true, values, note };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function progress(scenario: Scenario, target: TargetName, outcome: TargetOutcome): string {
+  if (!outcome.ok) return `  ${scenario.name} / ${target}: ${outcome.reason}`;
+  const figures = scenario.metrics
+    .map((m) => `${formatNumber(outcome.values[m.key] ?? Number.NaN)} ${m.label}`)
+    .join(", ");
+  return `  ${scenario.name} / ${target}: ${figures}`;
+}
+
+async function main(): Promise<void> {
+  setTimeout(() => {
+    console.error(`bench/load: gave up after ${RUN_TIMEOUT_MS / 1000} s`);
+    process.exit(2);
+  }, RUN_TIMEOUT_MS).unref();
+  let options: ReturnType<typeof parseArgs>;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(64);
+  }
+  const host = machine();
+  const config = options.only.includes("memory") ? ensureFdLimit(options.config) : options.config;
+  const pinned = pin(process.pid, HARNESS_CPU);
+  console.log(
+    `bench/load ${config.quick ? "--quick " : ""}| ${host.date} | nproc ${host.nproc} | ${host.cpu} | node ${host.node}`,
+  );
+  console.log(
+    pinned
+      ? `load generator on cpu ${HARNESS_CPU}, each server on cpu ${SERVER_CPU} (taskset)`
+      : "taskset unavailable: processes are not pinned to cores",
+  );
+
+  const targets = [...options.targets];
+  let switchboardUp = false;
+  if (targets.includes("switchboard")) {
+    const reason = await probe("switchboard", config.handshakeTimeoutMs);
+    switchboardUp = reason === undefined;
+    if (!switchboardUp) {
+      console.log(`switchboard: not available yet (${reason}); measuring socket.io and ws only`);
+      targets.splice(targets.indexOf("switchboard"), 1);
+    }
+  }
+
+  const results: ScenarioResult[] = [];
+  for (const name of options.only) {
+    if (name === "bundle") {
+      results.push(bundleSizes(options.targets));
+      continue;
+    }
+    const scenario = LOAD_SCENARIOS[name];
+    console.log(`${scenario.title}`);
+    const outcomes: Partial<Record<TargetName, TargetOutcome>> = {};
+    for (const target of targets) {
+      const outcome = await runOne(scenario, target, config);
+      console.log(progress(scenario, target, outcome));
+      outcomes[target] = outcome;
+    }
+    if (options.targets.includes("switchboard") && !switchboardUp) {
+      outcomes.switchboard = { ok: false, reason: "not available yet" };
+    }
+    results.push({ scenario: name, title: scenario.title, metrics: scenario.metrics, outcomes });
+  }
+
+  console.log("");
+  console.log(renderTable(results, switchboardUp));
+  const notes = renderNotes(results).filter((n) => !n.endsWith(": not available yet"));
+  if (!switchboardUp && options.targets.includes("switchboard")) {
+    notes.unshift("switchboard: not available yet (packages/server does not serve the probe)");
+  }
+  if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}`);
+  if (options.json) {
+    const file = resolve(options.json);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify({ host, config, switchboardUp, results }, null, 2)}\n`);
+    console.log(`\nresults written to ${file}`);
+  }
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,116 @@
+/**
+ * One server under test, run as a child process of the harness (bench/load/run.ts):
+ * `node --expose-gc --conditions=source --import tsx bench/load/server.ts <target>`.
+ *
+ * It listens on 127.0.0.1 port 0, reports the port over IPC, answers `stats` requests with
+ * process.cpuUsage() and process.memoryUsage(), and exits when the IPC channel closes (so it
+ * never outlives the harness). Every target serves the same two behaviours:
+ * - echo: a client's `echo` event (or, for bare ws, any frame on `/echo`) is sent back to it;
+ * - broadcast: a client's `bcast` event (bare ws: any frame on `/bcast`) goes to every client.
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { WebSocketServer } from "ws";
+import { type ChildMessage, isParentMessage, type TargetName } from "./lib/ipc.ts";
+
+/** The part of Socket.IO's server API the benchmark uses; Switchboard's is the same. */
+interface IoSocketLike {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+}
+interface IoServerLike {
+  on(event: "connection", listener: (socket: IoSocketLike) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+}
+type IoServerClass = new (http: HttpServer) => IoServerLike;
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+const counter = { connections: 0 };
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+/** Echo and broadcast on the Socket.IO API (shared by socket.io and Switchboard). */
+function serveIo(io: IoServerLike): void {
+  io.on("connection", (socket) => {
+    counter.connections++;
+    socket.on("echo", (message: never) => socket.emit("echo", message));
+    socket.on("bcast", (message: never) => io.emit("bcast", message));
+    socket.on("disconnect", () => counter.connections--);
+  });
+}
+
+/** Bare ws: raw frames, no protocol. The request path picks echo or broadcast. */
+function serveWs(http: HttpServer): void {
+  const wss = new WebSocketServer({ server: http });
+  wss.on("connection", (ws, req) => {
+    counter.connections++;
+    ws.on("close", () => counter.connections--);
+    if (req.url?.startsWith("/bcast")) {
+      ws.on("message", (data, isBinary) => {
+        for (const client of wss.clients) client.send(data, { binary: isBinary });
+      });
+    } else {
+      ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
+    }
+  });
+}
+
+/** Loads the Server class of a target, or explains why it cannot. */
+async function loadIoServer(target: "socket.io" | "switchboard"): Promise<IoServerClass | string> {
+  // Switchboard is loaded by a computed URL so that the typecheck does not depend on a package
+  // that is still being written.
+  const specifier =
+    target === "socket.io"
+      ? "socket.io"
+      : pathToFileURL(join(repoRoot, "packages", "server", "src", "index.ts")).href;
+  try {
+    const mod = (await import(specifier)) as { Server?: unknown };
+    if (typeof mod.Server !== "function") return `${target} does not export a Server class`;
+    return mod.Server as IoServerClass;
+  } catch (error) {
+    return `${target} failed to load: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
+  }
+}
+
+function stats(gc: boolean): Omit<ChildMessage & { type: "stats" }, "type" | "id"> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (gc && collect) {
+    collect();
+    collect();
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return {
+    cpu: process.cpuUsage(),
+    mem: { rss, heapUsed, heapTotal, external, arrayBuffers },
+    connections: counter.connections,
+  };
+}
+
+async function main(): Promise<void> {
+  const target = process.argv[2] as TargetName | undefined;
+  process.on("disconnect", () => process.exit(0));
+  process.on("message", (message: unknown) => {
+    if (isParentMessage(message)) send({ type: "stats", id: message.id, ...stats(message.gc) });
+  });
+  const http = createServer();
+  if (target === "ws") serveWs(http);
+  else if (target === "socket.io" || target === "switchboard") {
+    const IoServer = await loadIoServer(target);
+    if (typeof IoServer === "string") return send({ type: "unavailable", reason: IoServer });
+    try {
+      serveIo(new IoServer(http));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return send({ type: "unavailable", reason: `new Server() threw: ${reason}` });
+    }
+  } else return send({ type: "unavailable", reason: `unknown target ${String(target)}` });
+  http.listen(0, "127.0.0.1", () => {
+    const address = http.address();
+    if (typeof address === "object" && address) send({ type: "ready", port: address.port });
+  });
+}
+
+await main();
