@@ -1,0 +1,228 @@
+/**
+ * Every option of `io()`, `Manager` and `Socket`, with Socket.IO's names and defaults, resolved
+ * once over frozen defaults with `??`.
+ */
+import { ClientError, ClientErrorCode } from "./errors.js";
+import type { TransportFactory, TransportName } from "./transport.js";
+
+/** Options of the engine connection (Engine.IO client). */
+export interface EngineOptions {
+  /** Path of the server's endpoint. @default "/socket.io/" */
+  path?: string;
+  /** Extra query parameters of every request (the URL's own are added too). @default {} */
+  query?: Record<string, string>;
+  /**
+   * Transports to try, in order: names or transport factories (from `@switchboard/client/core`).
+   * @default ["websocket", "sse", "polling", "jsonp", "htmlfile"] (Node: the first three)
+   */
+  transports?: readonly (TransportName | TransportFactory)[];
+  /** Probe a WebSocket (or a better transport the server offers) once connected. @default true */
+  upgrade?: boolean;
+  /** Start the next connection with the transport that carried the last one. @default true */
+  rememberTransport?: boolean;
+  /** Socket.IO's name for {@link rememberTransport}; `true` turns it on. @default false */
+  rememberUpgrade?: boolean;
+  /**
+   * Time a transport gets to deliver the open packet (or, when probing, the probe's answer)
+   * before the next one of the ladder is tried. @default 4000
+   */
+  transportTimeout?: number;
+  /** Send cookies and credentials on cross-site requests. @default false */
+  withCredentials?: boolean;
+  /** Headers of every HTTP request and WebSocket handshake (Node only for WebSocket). @default {} */
+  extraHeaders?: Record<string, string>;
+  /** Add a cache-busting parameter to polling requests. @default true */
+  timestampRequests?: boolean;
+  /** Name of that parameter. @default "t" */
+  timestampParam?: string;
+  /** Append "/" to `path` when missing. @default true */
+  addTrailingSlash?: boolean;
+  /** Close the connection when the page unloads (browsers). @default false */
+  closeOnBeforeunload?: boolean;
+}
+
+/** Options of the Manager (one connection, many namespaces). */
+export interface ManagerOptions extends EngineOptions {
+  /** Always create a new Manager (no connection sharing). @default false */
+  forceNew?: boolean;
+  /** Share a Manager between sockets of the same server. @default true */
+  multiplex?: boolean;
+  /** Reconnect automatically. @default true */
+  reconnection?: boolean;
+  /** Attempts before giving up (`reconnect_failed`). @default Infinity */
+  reconnectionAttempts?: number;
+  /** First reconnection delay in ms. @default 1000 */
+  reconnectionDelay?: number;
+  /** Largest reconnection delay in ms (before jitter). @default 5000 */
+  reconnectionDelayMax?: number;
+  /** Jitter: share of each delay removed at random, 0 to 1. @default 0.5 */
+  randomizationFactor?: number;
+  /** Time in ms for a connection (the whole transport ladder) to open. @default 20000 */
+  timeout?: number;
+  /** Connect as soon as a socket is created. @default true */
+  autoConnect?: boolean;
+}
+
+/** The `auth` payload: an object, or a function that hands one to a callback. */
+export type AuthOption =
+  | Record<string, unknown>
+  | ((callback: (data: Record<string, unknown>) => void) => void);
+
+/** Options of one Socket (one namespace). */
+export interface SocketOptions {
+  /** Sent in the CONNECT packet; a function is called before each connection. @default undefined */
+  auth?: AuthOption;
+  /** Default acknowledgement timeout in ms; enables the retry queue. @default undefined */
+  ackTimeout?: number;
+  /** Times a packet is resent when its ack does not arrive in time. @default 0 */
+  retries?: number;
+}
+
+/** Everything `io()` accepts. */
+export type ClientOptions = ManagerOptions & SocketOptions;
+
+/** Engine options after resolution. */
+export interface ResolvedEngineOptions {
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly transports: readonly TransportFactory[];
+  readonly upgrade: boolean;
+  readonly rememberTransport: boolean;
+  readonly transportTimeout: number;
+  readonly withCredentials: boolean;
+  readonly extraHeaders: Readonly<Record<string, string>>;
+  readonly timestampRequests: boolean;
+  readonly timestampParam: string;
+  readonly closeOnBeforeunload: boolean;
+}
+
+/** Manager options after resolution. */
+export interface ResolvedManagerOptions extends ResolvedEngineOptions {
+  readonly reconnection: boolean;
+  readonly reconnectionAttempts: number;
+  readonly reconnectionDelay: number;
+  readonly reconnectionDelayMax: number;
+  readonly randomizationFactor: number;
+  readonly timeout: number;
+  readonly autoConnect: boolean;
+}
+
+/** Defaults of every option that has one. */
+export const defaultOptions = Object.freeze({
+  path: "/socket.io/",
+  upgrade: true,
+  rememberTransport: true,
+  transportTimeout: 4000,
+  withCredentials: false,
+  timestampRequests: true,
+  timestampParam: "t",
+  addTrailingSlash: true,
+  closeOnBeforeunload: false,
+  reconnection: true,
+  reconnectionAttempts: Number.POSITIVE_INFINITY,
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 5000,
+  randomizationFactor: 0.5,
+  timeout: 20000,
+  autoConnect: true,
+  retries: 0,
+});
+
+function check(name: string, value: number, ok: boolean): number {
+  if (!ok || Number.isNaN(value)) {
+    throw new ClientError(ClientErrorCode.BAD_OPTION, `invalid option ${name}: ${value}`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  return check(name, value, value >= 0);
+}
+
+/** Picks the transport factories named by `transports`, in its order, among those available. */
+export function resolveTransports(
+  wanted: readonly (TransportName | TransportFactory)[] | undefined,
+  available: readonly TransportFactory[],
+): TransportFactory[] {
+  if (!wanted) return available.slice();
+  const out: TransportFactory[] = [];
+  for (const t of wanted) {
+    const factory = typeof t === "string" ? available.find((f) => f.transportName === t) : t;
+    if (factory && !out.includes(factory)) out.push(factory);
+  }
+  if (out.length === 0) {
+    throw new ClientError(
+      ClientErrorCode.BAD_OPTION,
+      `invalid option transports: none of ${wanted.map(String).join(", ")} is available here`,
+    );
+  }
+  return out;
+}
+
+/** Resolves manager (and engine) options; never mutates `options`. */
+export function resolveManagerOptions(
+  options: ManagerOptions,
+  available: readonly TransportFactory[],
+): ResolvedManagerOptions {
+  const d = defaultOptions;
+  let path = options.path ?? d.path;
+  if ((options.addTrailingSlash ?? d.addTrailingSlash) && !path.endsWith("/")) path += "/";
+  const reconnectionDelay = nonNegative(
+    "reconnectionDelay",
+    options.reconnectionDelay ?? d.reconnectionDelay,
+  );
+  const resolved: ResolvedManagerOptions = {
+    path,
+    query: Object.freeze({ ...options.query }),
+    transports: Object.freeze(resolveTransports(options.transports, available)),
+    upgrade: options.upgrade ?? d.upgrade,
+    rememberTransport: options.rememberTransport ?? options.rememberUpgrade ?? d.rememberTransport,
+    transportTimeout: nonNegative(
+      "transportTimeout",
+      options.transportTimeout ?? d.transportTimeout,
+    ),
+    withCredentials: options.withCredentials ?? d.withCredentials,
+    extraHeaders: Object.freeze({ ...options.extraHeaders }),
+    timestampRequests: options.timestampRequests ?? d.timestampRequests,
+    timestampParam: options.timestampParam ?? d.timestampParam,
+    closeOnBeforeunload: options.closeOnBeforeunload ?? d.closeOnBeforeunload,
+    reconnection: options.reconnection ?? d.reconnection,
+    reconnectionAttempts: nonNegative(
+      "reconnectionAttempts",
+      options.reconnectionAttempts ?? d.reconnectionAttempts,
+    ),
+    reconnectionDelay,
+    reconnectionDelayMax: check(
+      "reconnectionDelayMax",
+      options.reconnectionDelayMax ?? d.reconnectionDelayMax,
+      (options.reconnectionDelayMax ?? d.reconnectionDelayMax) >= 0,
+    ),
+    randomizationFactor: check(
+      "randomizationFactor",
+      options.randomizationFactor ?? d.randomizationFactor,
+      (options.randomizationFactor ?? d.randomizationFactor) >= 0 &&
+        (options.randomizationFactor ?? d.randomizationFactor) <= 1,
+    ),
+    timeout: nonNegative("timeout", options.timeout ?? d.timeout),
+    autoConnect: options.autoConnect ?? d.autoConnect,
+  };
+  return Object.freeze(resolved);
+}
+
+/** Socket options after resolution. */
+export interface ResolvedSocketOptions {
+  readonly auth: AuthOption | undefined;
+  readonly ackTimeout: number | undefined;
+  readonly retries: number;
+}
+
+/** Resolves socket options; never mutates `options`. */
+export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOptions {
+  const ackTimeout = options.ackTimeout;
+  if (ackTimeout !== undefined) nonNegative("ackTimeout", ackTimeout);
+  return Object.freeze({
+    auth: options.auth,
+    ackTimeout,
+    retries: nonNegative("retries", options.retries ?? defaultOptions.retries),
+  });
+}

@@ -1,0 +1,453 @@
+/**
+ * Socket: one namespace over a {@link Manager}'s connection, with Socket.IO's API: emit with
+ * acks (timeout(), emitWithAck, ackTimeout + retries), volatile, an offline buffer flushed in
+ * order on connect, onAny and friends, auth, and connection state recovery (`recovered`).
+ */
+import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
+import { createDebug } from "./debug.js";
+import { type DefaultEventsMap, Emitter, type EventNames, type EventsMap } from "./emitter.js";
+import { ClientError, ClientErrorCode } from "./errors.js";
+import type { Manager, ManagerCloseReason } from "./manager.js";
+import { type ResolvedSocketOptions, resolveSocketOptions, type SocketOptions } from "./options.js";
+
+const debug = createDebug("socket");
+
+/** Why a socket disconnected (Socket.IO's `DisconnectReason`). */
+export type DisconnectReason = ManagerCloseReason | "io server disconnect" | "io client disconnect";
+
+/** Events a socket fires locally. */
+export interface SocketReservedEvents {
+  /** Connected to the namespace (also after each reconnection). */
+  connect(): void;
+  /** The namespace connection failed (refused by the server, or no connection). */
+  connect_error(error: Error): void;
+  /** Disconnected; reconnection follows unless `reason` is one of the two "io … disconnect". */
+  disconnect(reason: DisconnectReason, description?: unknown): void;
+}
+
+/** Event names an application may not emit. */
+const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener"];
+
+type AnyFn = (...args: unknown[]) => void;
+type AckFn = AnyFn & { withError?: boolean };
+
+interface Flags {
+  volatile?: boolean;
+  compress?: boolean;
+  timeout?: number | undefined;
+  fromQueue?: boolean;
+}
+
+interface QueuedPacket {
+  tryCount: number;
+  pending: boolean;
+  args: unknown[];
+  flags: Flags;
+}
+
+/** A client socket: one namespace of one connection. */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> extends Emitter<ListenEvents, SocketReservedEvents> {
+  /** The Manager. */
+  readonly io: Manager;
+  /** The namespace. */
+  readonly nsp: string;
+  /** Session id in the namespace, while connected. */
+  id: string | undefined;
+  /** True while connected to the namespace. */
+  connected = false;
+  /** True when the last connection restored the previous session (state recovery). */
+  recovered = false;
+  /** The auth payload (or function) sent with each CONNECT. */
+  auth: SocketOptions["auth"];
+  /** Events received before `connect` was handled, delivered after it. */
+  receiveBuffer: unknown[][] = [];
+  /** Packets emitted while disconnected, sent in order on connect. */
+  sendBuffer: SocketPacket[] = [];
+  /** @internal private session id, for state recovery */
+  _pid: string | undefined;
+  /** @internal offset of the last event received, for state recovery */
+  _lastOffset: string | undefined;
+  readonly #opts: ResolvedSocketOptions;
+  readonly #acks = new Map<number, AckFn>();
+  #ids = 0;
+  #flags: Flags = {};
+  #subs: (() => void)[] | undefined;
+  #queue: QueuedPacket[] = [];
+  #any: AnyFn[] = [];
+  #anyOutgoing: AnyFn[] = [];
+
+  constructor(io: Manager, nsp: string, options: SocketOptions = {}) {
+    super();
+    this.io = io;
+    this.nsp = nsp;
+    this.#opts = resolveSocketOptions(options);
+    this.auth = options.auth;
+    if (io.opts.autoConnect) this.open();
+  }
+
+  /** True while disconnected. */
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** True while the socket follows its Manager (connected, or trying to). */
+  get active(): boolean {
+    return this.#subs !== undefined;
+  }
+
+  /** Connects (no-op when connected). */
+  connect(): this {
+    if (this.connected) return this;
+    this.#subEvents();
+    if (!this.io._reconnecting) this.io.open();
+    if (this.io._readyState === "open") this.#onOpen();
+    return this;
+  }
+
+  /** Alias of {@link connect}. */
+  open(): this {
+    return this.connect();
+  }
+
+  #subEvents(): void {
+    if (this.#subs) return;
+    const io = this.io;
+    const onOpen = () => this.#onOpen();
+    const onPacket = (packet: SocketPacket) => this.#onPacket(packet);
+    const onError = (error: Error) => {
+      if (!this.connected) this.emitReserved("connect_error", error);
+    };
+    const onClose = (reason: ManagerCloseReason, description?: unknown) =>
+      this.#onClose(reason, description);
+    io.on("open", onOpen).on("packet", onPacket).on("error", onError).on("close", onClose);
+    this.#subs = [
+      () => io.off("open", onOpen),
+      () => io.off("packet", onPacket),
+      () => io.off("error", onError),
+      () => io.off("close", onClose),
+    ];
+  }
+
+  /** Sends a `message` event. */
+  send(...args: unknown[]): this {
+    return (this.emit as (...a: unknown[]) => this).apply(this, ["message", ...args]);
+  }
+
+  /**
+   * Emits an event to the server. A function as last argument is the acknowledgement callback.
+   * @throws ClientError SB_ERR_RESERVED_EVENT for `connect`, `disconnect`, …
+   */
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: Parameters<EmitEvents[Ev]>): this {
+    if (RESERVED.includes(event)) {
+      throw new ClientError(ClientErrorCode.RESERVED_EVENT, `"${event}" is a reserved event name`);
+    }
+    const data: unknown[] = [event, ...args];
+    const flags = this.#flags;
+    this.#flags = {};
+    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
+      this.#addToQueue(data, flags);
+      return this;
+    }
+    const packet: SocketPacket = { type: SocketPacketType.EVENT, nsp: this.nsp, data };
+    if (typeof data[data.length - 1] === "function") {
+      const id = this.#ids++;
+      this.#registerAck(id, data.pop() as AnyFn, flags);
+      packet.id = id;
+    }
+    if (flags.volatile && !(this.connected && this.io.engine?.writable)) {
+      debug("volatile packet discarded");
+    } else if (this.connected) {
+      this.#notifyOutgoing(packet);
+      this.#packet(packet);
+    } else {
+      this.sendBuffer.push(packet);
+    }
+    return this;
+  }
+
+  #registerAck(id: number, ack: AnyFn, flags: Flags): void {
+    const timeout = flags.timeout ?? this.#opts.ackTimeout;
+    if (timeout === undefined) {
+      this.#acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+      ack.call(this, new ClientError(ClientErrorCode.ACK_TIMEOUT));
+    }, timeout);
+    const fn: AckFn = (...args) => {
+      clearTimeout(timer);
+      ack.apply(this, args);
+    };
+    fn.withError = true;
+    this.#acks.set(id, fn);
+  }
+
+  /**
+   * Emits and resolves with the acknowledgement; with a timeout (`timeout()` or `ackTimeout`)
+   * rejects with SB_ERR_ACK_TIMEOUT when it does not come.
+   */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: unknown[]): Promise<unknown> {
+    const withError = this.#flags.timeout !== undefined || this.#opts.ackTimeout !== undefined;
+    return new Promise((resolve, reject) => {
+      args.push((a: unknown, b: unknown) => {
+        if (!withError) resolve(a);
+        else if (a) reject(a);
+        else resolve(b);
+      });
+      this.emit(event, ...(args as Parameters<EmitEvents[Ev]>));
+    });
+  }
+
+  #addToQueue(args: unknown[], flags: Flags): void {
+    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AnyFn) : undefined;
+    const packet: QueuedPacket = {
+      tryCount: 0,
+      pending: false,
+      args,
+      flags: { ...flags, fromQueue: true },
+    };
+    args.push((error: unknown, ...response: unknown[]) => {
+      if (packet !== this.#queue[0]) return; // a late answer to an earlier try
+      if (error) {
+        if (packet.tryCount > this.#opts.retries) {
+          debug("packet dropped after", packet.tryCount, "tries");
+          this.#queue.shift();
+          ack?.(error);
+        }
+      } else {
+        this.#queue.shift();
+        ack?.(null, ...response);
+      }
+      packet.pending = false;
+      this.#drainQueue();
+    });
+    this.#queue.push(packet);
+    this.#drainQueue();
+  }
+
+  #drainQueue(force = false): void {
+    const packet = this.#queue[0];
+    if (!this.connected || !packet || (packet.pending && !force)) return;
+    packet.pending = true;
+    packet.tryCount++;
+    this.#flags = packet.flags;
+    (this.emit as (...a: unknown[]) => this).apply(this, packet.args);
+  }
+
+  #packet(packet: SocketPacket): void {
+    packet.nsp = this.nsp;
+    this.io._packet(packet);
+  }
+
+  #onOpen(): void {
+    const auth = this.auth;
+    if (typeof auth === "function") auth((data) => this.#sendConnect(data));
+    else this.#sendConnect(auth);
+  }
+
+  #sendConnect(data: Record<string, unknown> | undefined): void {
+    this.#packet({
+      type: SocketPacketType.CONNECT,
+      nsp: this.nsp,
+      data: this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data,
+    });
+  }
+
+  #onClose(reason: DisconnectReason, description?: unknown): void {
+    debug("close", this.nsp, reason);
+    this.connected = false;
+    this.id = undefined;
+    this.emitReserved("disconnect", reason, description);
+    this.#clearAcks();
+  }
+
+  #clearAcks(): void {
+    for (const [id, ack] of this.#acks) {
+      if (this.sendBuffer.some((p) => p.id === id)) continue; // still to be sent
+      this.#acks.delete(id);
+      if (ack.withError) ack.call(this, new ClientError(ClientErrorCode.DISCONNECTED));
+    }
+  }
+
+  #onPacket(packet: SocketPacket): void {
+    if (packet.nsp !== this.nsp) return;
+    const data = packet.data as Record<string, unknown> | unknown[] | undefined;
+    switch (packet.type) {
+      case SocketPacketType.CONNECT: {
+        const d = data as { sid?: unknown; pid?: unknown } | undefined;
+        if (typeof d?.sid === "string") {
+          this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
+        } else {
+          this.emitReserved(
+            "connect_error",
+            new ClientError(ClientErrorCode.CONNECT_REFUSED, "invalid CONNECT packet"),
+          );
+        }
+        break;
+      }
+      case SocketPacketType.EVENT:
+      case SocketPacketType.BINARY_EVENT: {
+        const args = (data as unknown[]).slice();
+        if (packet.id !== undefined) args.push(this.#ack(packet.id));
+        if (this.connected) this.#emitEvent(args);
+        else this.receiveBuffer.push(args);
+        break;
+      }
+      case SocketPacketType.ACK:
+      case SocketPacketType.BINARY_ACK: {
+        const ack = this.#acks.get(packet.id!);
+        if (!ack) return;
+        this.#acks.delete(packet.id!);
+        const args = (data as unknown[]).slice();
+        if (ack.withError) args.unshift(null);
+        ack.apply(this, args);
+        break;
+      }
+      case SocketPacketType.DISCONNECT:
+        this.destroy();
+        this.#onClose("io server disconnect");
+        break;
+      case SocketPacketType.CONNECT_ERROR: {
+        this.destroy();
+        const d = data as { message?: unknown; data?: unknown };
+        const error = new ClientError(
+          ClientErrorCode.CONNECT_REFUSED,
+          typeof d.message === "string" ? d.message : undefined,
+        );
+        error.data = d.data;
+        this.emitReserved("connect_error", error);
+        break;
+      }
+    }
+  }
+
+  #emitEvent(args: unknown[]): void {
+    for (const listener of this.#any.slice()) listener.apply(this, args);
+    (this.emitReserved as (...a: unknown[]) => void).apply(this, args);
+    const last = args[args.length - 1];
+    if (this._pid && typeof last === "string") this._lastOffset = last;
+  }
+
+  #ack(id: number): AnyFn {
+    let sent = false;
+    return (...args) => {
+      if (sent) return;
+      sent = true;
+      this.#packet({ type: SocketPacketType.ACK, nsp: this.nsp, id, data: args });
+    };
+  }
+
+  #onConnect(id: string, pid: string | undefined): void {
+    debug("connected", this.nsp, id);
+    this.id = id;
+    this.recovered = pid !== undefined && this._pid === pid;
+    this._pid = pid;
+    this.connected = true;
+    for (const args of this.receiveBuffer) this.#emitEvent(args);
+    this.receiveBuffer = [];
+    for (const packet of this.sendBuffer) {
+      this.#notifyOutgoing(packet);
+      this.#packet(packet);
+    }
+    this.sendBuffer = [];
+    this.emitReserved("connect");
+    this.#drainQueue(true);
+  }
+
+  /** Stops following the Manager (which closes once no socket is active). */
+  destroy(): void {
+    if (this.#subs) {
+      for (const detach of this.#subs) detach();
+      this.#subs = undefined;
+    }
+    this.io._destroy(this);
+  }
+
+  /** Disconnects from the namespace by hand; no reconnection follows. */
+  disconnect(): this {
+    if (this.connected) this.#packet({ type: SocketPacketType.DISCONNECT, nsp: this.nsp });
+    this.destroy();
+    if (this.connected) this.#onClose("io client disconnect");
+    return this;
+  }
+
+  /** Alias of {@link disconnect}. */
+  close(): this {
+    return this.disconnect();
+  }
+
+  /** Compression flag (kept for compatibility; the transports decide). */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit is dropped when it cannot be sent at once. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** The next emit's acknowledgement fails with SB_ERR_ACK_TIMEOUT after `ms`. */
+  timeout(ms: number): this {
+    this.#flags.timeout = ms;
+    return this;
+  }
+
+  /** Adds a listener called for every incoming event, with the event name first. */
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.push(listener as AnyFn);
+    return this;
+  }
+
+  /** Like {@link onAny}, called before the others. */
+  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.unshift(listener as AnyFn);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The catch-all listeners. */
+  listenersAny(): ((...args: unknown[]) => void)[] {
+    return this.#any.slice();
+  }
+
+  /** Adds a listener called for every outgoing event, with the event name first. */
+  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing.push(listener as AnyFn);
+    return this;
+  }
+
+  /** Like {@link onAnyOutgoing}, called before the others. */
+  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing.unshift(listener as AnyFn);
+    return this;
+  }
+
+  /** Removes one outgoing catch-all listener, or all of them. */
+  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): ((...args: unknown[]) => void)[] {
+    return this.#anyOutgoing.slice();
+  }
+
+  #notifyOutgoing(packet: SocketPacket): void {
+    for (const listener of this.#anyOutgoing.slice()) {
+      listener.apply(this, packet.data as unknown[]);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * @switchboard/client (node entry): a drop-in for socket.io-client 4.x. `io(url, options)`
+ * connects with every transport of the platform (Node: websocket (on `ws`), sse (streaming fetch), polling (fetch)), tried in that order.
+ */
+import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
+import { lookup } from "./core/io.js";
+import { Manager as CoreManager } from "./core/manager.js";
+import type { ClientOptions, ManagerOptions } from "./core/options.js";
+import type { Socket } from "./core/socket.js";
+import type { TransportFactory } from "./core/transport.js";
+import { polling } from "./transports/polling.js";
+import { sse } from "./transports/sse.node.js";
+import { websocket } from "./transports/websocket.node.js";
+
+export * from "./public.js";
+export { polling, sse, websocket };
+
+/** The transports of this platform, in the default order of the ladder. */
+export const transports: readonly TransportFactory[] = Object.freeze([websocket, sse, polling]);
+
+/** One connection to a server, multiplexing namespaces, with automatic reconnection. */
+export class Manager extends CoreManager {
+  constructor(uri?: string | ManagerOptions, options: ManagerOptions = {}) {
+    super(uri, options, transports);
+  }
+}
+
+/**
+ * Connects to a namespace of a server: `io("https://example.com/admin", options)`. Sockets
+ * of the same server share one Manager (one connection) unless `forceNew` or
+ * `multiplex: false`.
+ */
+export function io<Listen extends EventsMap = DefaultEventsMap, Emit extends EventsMap = Listen>(
+  uri?: string | ClientOptions,
+  options?: ClientOptions,
+): Socket<Listen, Emit> {
+  return lookup((u, o) => new Manager(u, o), uri, options) as unknown as Socket<Listen, Emit>;
+}
+
+export { io as connect };
+export default io;

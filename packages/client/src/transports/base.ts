@@ -1,0 +1,126 @@
+/**
+ * What the HTTP-based transports (polling, sse, jsonp, htmlfile) share: packets up in POSTs
+ * (one at a time), packets down through a channel each opens its own way, and the pause that an
+ * upgrade needs: no POST in flight and the down channel idle (a poll returned, or a stream
+ * delivered the `noop` with which the server answers the probe).
+ */
+import { decodeEnginePacket, decodeEnginePayload, type EnginePacket } from "@switchboard/protocol";
+import { transportError } from "../core/errors.js";
+import type {
+  ClientTransport,
+  TransportContext,
+  TransportHandlers,
+  TransportName,
+} from "../core/transport.js";
+import { postPayload } from "./http.js";
+
+/** States of an HTTP-based transport. */
+export type HttpTransportState = "open" | "pausing" | "paused" | "closed";
+
+/** Base of the HTTP-based transports. */
+export abstract class HttpTransport implements ClientTransport {
+  abstract readonly name: TransportName;
+  protected state: HttpTransportState = "open";
+  /** True while the down channel is busy (a poll in flight, a stream not yet drained). */
+  protected downBusy = false;
+  #posting = false;
+  #onPaused: (() => void) | undefined;
+  protected readonly ctx: TransportContext;
+  protected readonly h: TransportHandlers;
+  /** POST as CORS-simple requests (jsonp, htmlfile). */
+  protected readonly simplePost: boolean;
+
+  constructor(ctx: TransportContext, handlers: TransportHandlers, simplePost = false) {
+    this.ctx = ctx;
+    this.h = handlers;
+    this.simplePost = simplePost;
+    queueMicrotask(() => this.state === "closed" || this.start());
+  }
+
+  /** Opens the down channel. */
+  protected abstract start(): void;
+  /** Tears the down channel down (no callbacks after). */
+  protected abstract stop(): void;
+
+  /** Hands received packets on; false once the transport closed. */
+  protected receive(packets: EnginePacket[]): boolean {
+    for (const packet of packets) {
+      if (this.state === "closed") return false;
+      if (packet.type === "close") {
+        this.close();
+        this.h.onClose();
+        return false;
+      }
+      if (packet.type === "noop" && this.state === "pausing") {
+        this.downBusy = false;
+        this.checkPaused();
+        continue;
+      }
+      this.h.onPacket(packet);
+    }
+    return this.state !== "closed";
+  }
+
+  /** Decodes a polling payload and hands its packets on; false once closed. */
+  protected receivePayload(payload: string): boolean {
+    let packets: EnginePacket[];
+    try {
+      packets = decodeEnginePayload(payload, this.ctx.binaryType);
+    } catch (error) {
+      this.fail(transportError("invalid payload", error));
+      return false;
+    }
+    return this.receive(packets);
+  }
+
+  /** Decodes one packet (a stream event) and hands it on; false once closed. */
+  protected receiveOne(text: string): boolean {
+    let packet: EnginePacket;
+    try {
+      packet = decodeEnginePacket(text, this.ctx.binaryType);
+    } catch (error) {
+      this.fail(transportError("invalid packet", error));
+      return false;
+    }
+    return this.receive([packet]);
+  }
+
+  /** Closes and reports an error. */
+  protected fail(error: unknown): void {
+    if (this.state === "closed" || this.state === "paused") return;
+    this.close();
+    this.h.onError(error instanceof Error ? error : transportError(`${this.name} error`, error));
+  }
+
+  send(packets: EnginePacket[]): void {
+    this.#posting = true;
+    postPayload(this.ctx, packets, this.simplePost).then(
+      () => {
+        this.#posting = false;
+        if (this.state === "closed") return;
+        this.h.onDrain();
+        this.checkPaused();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  pause(done: () => void): void {
+    this.state = "pausing";
+    this.#onPaused = done;
+    this.checkPaused();
+  }
+
+  protected checkPaused(): void {
+    if (this.state !== "pausing" || this.downBusy || this.#posting) return;
+    this.state = "paused";
+    this.stop();
+    this.#onPaused?.();
+  }
+
+  close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.stop();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * WebSocket transport, shared by browsers (the global `WebSocket`) and Node (the `ws`
+ * package): one engine packet per frame, binary as binary frames. The platform files give it
+ * a way to open the socket.
+ */
+import { decodeEnginePacket, type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
+import { transportError } from "../core/errors.js";
+import type {
+  ClientTransport,
+  TransportContext,
+  TransportFactory,
+  TransportHandlers,
+} from "../core/transport.js";
+
+/** The part of the WebSocket API this transport uses (browsers' and `ws` both have it). */
+export interface WebSocketLike {
+  binaryType: string;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void;
+  close(): void;
+}
+
+/** Opens a WebSocket to `url` (ws: or wss:). */
+export type OpenWebSocket = (url: string, ctx: TransportContext) => WebSocketLike;
+
+class WebSocketTransport implements ClientTransport {
+  readonly name = "websocket" as const;
+  readonly #ws: WebSocketLike;
+  #closed = false;
+
+  constructor(ctx: TransportContext, h: TransportHandlers, open: OpenWebSocket) {
+    const ws = open(ctx.url().replace(/^http/, "ws"), ctx);
+    this.#ws = ws;
+    ws.binaryType = ctx.binaryType === "nodebuffer" ? "nodebuffer" : "arraybuffer";
+    ws.onopen = () => h.onOpen();
+    ws.onmessage = (event) => {
+      let packet: EnginePacket;
+      try {
+        packet = decodeEnginePacket(event.data as string, ctx.binaryType);
+      } catch (error) {
+        this.close();
+        return h.onError(transportError("invalid packet", error));
+      }
+      h.onPacket(packet);
+    };
+    ws.onerror = () => {
+      if (this.#closed) return;
+      this.close();
+      h.onError(transportError("websocket error"));
+    };
+    ws.onclose = () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      h.onClose();
+    };
+    this.#drain = () => !this.#closed && h.onDrain();
+  }
+
+  readonly #drain: () => void;
+
+  send(packets: EnginePacket[]): void {
+    for (const packet of packets) this.#ws.send(encodeEnginePacket(packet, true));
+    setTimeout(this.#drain, 0);
+  }
+
+  pause(done: () => void): void {
+    done();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#ws.close();
+    } catch {
+      // closing a socket that never opened may throw; it is gone either way
+    }
+  }
+}
+
+/** A WebSocket transport factory over the given way of opening sockets. */
+export function websocketTransport(open: OpenWebSocket): TransportFactory {
+  return {
+    transportName: "websocket",
+    create: (ctx, handlers) => new WebSocketTransport(ctx, handlers, open),
+  };
+}
