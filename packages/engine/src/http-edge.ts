@@ -1,0 +1,164 @@
+/**
+ * The HTTP edge: which requests are the engine's (by path), how refusals are written (JSON
+ * `{ code, message }` with Engine.IO's codes, on a response or on a raw upgrade socket), and
+ * attaching to an `http.Server` so that every other request passes through untouched.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { type EngineError, engineIoErrorMessages } from "./errors.js";
+
+/** The JSON error body of a refusal; `message` overrides the catalogue's message. */
+export function errorBody(error: EngineError, message?: string): string {
+  return JSON.stringify({ code: error.engineCode ?? 3, message: message ?? error.message });
+}
+
+/** Answers an HTTP request with a refusal (status and JSON body from the catalogue). */
+export function writeError(
+  res: ServerResponse,
+  error: EngineError,
+  message?: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = errorBody(error, message ?? publicMessage(error));
+  res.writeHead(error.status ?? 400, {
+    ...headers,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Engine.IO's fixed message for the error's numeric code; details stay in events and logs. */
+function publicMessage(error: EngineError): string {
+  return engineIoErrorMessages[error.engineCode ?? 3];
+}
+
+/** Refuses an upgrade by writing a plain HTTP response on the raw socket, then closing it. */
+export function writeUpgradeError(
+  socket: Duplex,
+  error: EngineError,
+  message?: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.status ?? 400;
+  const body = errorBody(error, message ?? publicMessage(error));
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, "Connection: close"];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+  }
+  lines.push("Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body)}`);
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+/**
+ * A stand-in `ServerResponse` for middlewares run on an upgrade request: headers they set and a
+ * response they end are written to the raw socket.
+ */
+export class UpgradeResponse {
+  statusCode = 200;
+  private readonly headers = new Map<string, number | string | readonly string[]>();
+  ended = false;
+
+  constructor(private readonly socket: Duplex) {}
+
+  get headersSent(): boolean {
+    return this.ended;
+  }
+  get writableEnded(): boolean {
+    return this.ended;
+  }
+  setHeader(name: string, value: number | string | readonly string[]): this {
+    this.headers.set(name.toLowerCase(), value);
+    return this;
+  }
+  getHeader(name: string): number | string | readonly string[] | undefined {
+    return this.headers.get(name.toLowerCase());
+  }
+  removeHeader(name: string): void {
+    this.headers.delete(name.toLowerCase());
+  }
+  writeHead(status: number, headers?: OutgoingHttpHeaders): this {
+    this.statusCode = status;
+    for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) this.setHeader(k, v);
+    return this;
+  }
+  end(body?: string | Buffer): this {
+    if (this.ended) return this;
+    this.ended = true;
+    const lines = [`HTTP/1.1 ${this.statusCode} ${STATUS_CODES[this.statusCode] ?? ""}`];
+    for (const [k, v] of this.headers) {
+      for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
+    }
+    lines.push("Connection: close");
+    this.socket.end(`${lines.join("\r\n")}\r\n\r\n${body ?? ""}`);
+    return this;
+  }
+}
+
+/** The pathname of a request URL (without the query). */
+export function pathnameOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** The query parameters of a request URL. */
+export function queryOf(req: IncomingMessage): URLSearchParams {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+}
+
+/** True when the request is for `path` ("/x/"), with or without the trailing slash. */
+export function matchesPath(req: IncomingMessage, path: string): boolean {
+  const pathname = pathnameOf(req);
+  return pathname === path || pathname === path.slice(0, -1);
+}
+
+/** What `attachToServer` routes the engine's requests to. */
+export interface EdgeHandlers {
+  request(req: IncomingMessage, res: ServerResponse): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  serverClosed(): void;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Attaches to `server`: the engine's requests (by path) go to `handlers`, every other request
+ * to the listeners that were there before (which are moved behind one dispatcher). The returned
+ * `detach()` puts back exactly what was there and removes exactly what was added.
+ */
+export function attachToServer(server: Server, path: string, handlers: EdgeHandlers): () => void {
+  const previous = server.listeners("request") as RequestListener[];
+  for (const l of previous) server.off("request", l);
+  const onRequest: RequestListener = (req, res) => {
+    if (matchesPath(req, path)) handlers.request(req, res);
+    else for (const l of previous) l.call(server, req, res);
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (matchesPath(req, path)) handlers.upgrade(req, socket, head);
+    // Nobody else listens: Node would have destroyed the socket; do not leave it hanging.
+    else if (server.listenerCount("upgrade") === 1) socket.destroy();
+  };
+  const onClose = (): void => handlers.serverClosed();
+  server.on("request", onRequest);
+  server.on("upgrade", onUpgrade);
+  server.on("close", onClose);
+  let attached = true;
+  return () => {
+    if (!attached) return;
+    attached = false;
+    server.off("request", onRequest);
+    server.off("upgrade", onUpgrade);
+    server.off("close", onClose);
+    // Back in front, in their order, ahead of anything added since.
+    for (let i = previous.length - 1; i >= 0; i--) server.prependListener("request", previous[i]!);
+  };
+}

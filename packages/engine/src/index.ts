@@ -1,0 +1,51 @@
+/**
+ * @switchboard/engine: an Engine.IO v4 server. Sessions over HTTP long-polling and WebSocket,
+ * with upgrade, heartbeat, limits, CORS and origin policy. See README.md.
+ */
+export type { CorsOptions, CustomOrigin, OriginVerdict, StaticOrigin } from "./cors.js";
+export { checkOrigin, isSameOrigin } from "./cors.js";
+export {
+  type ConnectionErrorEvent,
+  Engine,
+  type EngineEvents,
+  type Middleware,
+  transportRegistry,
+} from "./engine.js";
+export {
+  EngineError,
+  type EngineErrorCode,
+  type EngineErrorEntry,
+  type EngineErrorName,
+  EngineErrors,
+  EngineIoErrorCode,
+  engineIoErrorMessages,
+} from "./errors.js";
+export { generateSessionId, nodeTagOf } from "./ids.js";
+export {
+  type AllowRequest,
+  type CookieOptions,
+  type EngineOptions,
+  engineDefaults,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from "./options.js";
+export {
+  type SendData,
+  Session,
+  type SessionCloseReason,
+  type SessionEvents,
+  type SessionState,
+  type SessionTransport,
+} from "./session.js";
+export type {
+  HttpTransportFactory,
+  ServerTransport,
+  TransportCloseMode,
+  TransportContext,
+  TransportFactory,
+  TransportFactoryMaker,
+  TransportFailure,
+  TransportSink,
+  UpgradeTransportFactory,
+} from "./transport.js";
+export type { UpgradeState } from "./upgrade.js";

@@ -1,0 +1,313 @@
+/**
+ * A session: one Engine.IO client, whatever transport carries it. Holds the write queue, the
+ * heartbeat and at most one upgrade attempt; its only state is {@link Session.state}.
+ */
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import type { EnginePacket, OpenPacketData } from "@switchboard/protocol";
+import { trace } from "./debug.js";
+import type { EngineError } from "./errors.js";
+import type { ResolvedEngineOptions } from "./options.js";
+import type { ServerTransport, TransportSink } from "./transport.js";
+import { UpgradeAttempt } from "./upgrade.js";
+
+/** The life of a session; it only moves forward. */
+export type SessionState = "opening" | "open" | "closing" | "closed";
+
+/** Why a session closed (the first argument of its "close" event). */
+export type SessionCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "server shutting down";
+
+/** What a session shows of its transport. */
+export interface SessionTransport {
+  /** "polling" or "websocket" (later also "sse", "jsonp", "htmlfile"). */
+  readonly name: string;
+  /** Whether the transport can take a write now. */
+  readonly writable: boolean;
+}
+
+/** Data `session.send()` accepts. */
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** What the engine lends to each session. */
+export interface SessionContext {
+  readonly options: ResolvedEngineOptions;
+  /** Transports a session currently on `transport` may upgrade to. */
+  upgradesOf(transport: string): readonly string[];
+}
+
+/** Events of a session and their arguments. */
+export interface SessionEvents {
+  message: [data: string | Buffer];
+  close: [reason: SessionCloseReason, description?: Error];
+  upgrading: [transport: SessionTransport];
+  upgrade: [transport: SessionTransport];
+  drain: [];
+  packet: [packet: EnginePacket];
+  packetCreate: [packet: EnginePacket];
+  heartbeat: [];
+}
+
+interface Queued {
+  readonly packet: EnginePacket;
+  readonly compress: boolean;
+  readonly size: number;
+  readonly callback: (() => void) | undefined;
+}
+
+function sizeOf(data: EnginePacket["data"]): number {
+  if (data === undefined) return 0;
+  if (typeof data === "string") return Buffer.byteLength(data);
+  return (data as ArrayBufferLike | ArrayBufferView).byteLength;
+}
+
+/** One client of the engine. Created by the engine at the handshake. */
+export class Session extends EventEmitter<SessionEvents> {
+  /** The session id (`sid`). */
+  readonly id: string;
+  /** The handshake request. */
+  readonly request: IncomingMessage;
+  /** Engine.IO protocol revision. */
+  readonly protocol = 4 as const;
+  /** The client's address as seen on the handshake's socket. */
+  readonly remoteAddress: string;
+  private _state: SessionState = "opening";
+  private _transport: ServerTransport;
+  private upgrade: UpgradeAttempt | null = null;
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  private batchesInFlight = 0;
+  private flushScheduled = false;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pongTimer: NodeJS.Timeout | undefined;
+  private readonly sink: TransportSink = {
+    packet: (packet) => this.onPacket(packet),
+    error: (reason, error) => this.finish(reason, error),
+    close: () => this.finish("transport close"),
+    drain: () => this.onTransportDrain(),
+  };
+
+  /** @internal Sessions are created by the engine. */
+  constructor(
+    id: string,
+    request: IncomingMessage,
+    transport: ServerTransport,
+    private readonly ctx: SessionContext,
+  ) {
+    super();
+    this.id = id;
+    this.request = request;
+    this.remoteAddress = request.socket.remoteAddress ?? "";
+    this._transport = transport;
+    transport.setSink(this.sink);
+  }
+
+  /** "opening" → "open" → "closing" → "closed". */
+  get state(): SessionState {
+    return this._state;
+  }
+  /** The transport in use. */
+  get transport(): SessionTransport {
+    return this._transport;
+  }
+  /** @internal The transport itself, for the engine's routing of HTTP requests. */
+  get rawTransport(): ServerTransport {
+    return this._transport;
+  }
+  /** Bytes queued by `send()` and not yet handed to the transport. */
+  get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+  /** Whether a write would go to the transport right now (no upgrade holding writes back). */
+  get writable(): boolean {
+    return this._state === "open" && this.upgrade?.state !== "probed" && this._transport.writable;
+  }
+
+  private setState(next: SessionState): void {
+    trace("session state", { sid: this.id, from: this._state, to: next });
+    this._state = next;
+  }
+
+  /** @internal Queues the open packet (and `initialPacket`) and starts the heartbeat. */
+  open(): void {
+    const o = this.ctx.options;
+    const data: OpenPacketData = {
+      sid: this.id,
+      upgrades: [...this.ctx.upgradesOf(this._transport.name)],
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+      maxPayload: o.maxHttpBufferSize,
+    };
+    this.enqueue({ type: "open", data: JSON.stringify(data) }, false, undefined);
+    this.setState("open");
+    if (o.initialPacket !== undefined) {
+      this.enqueue({ type: "message", data: o.initialPacket }, true, undefined);
+    }
+    this.schedulePing();
+  }
+
+  /**
+   * Queues a message; queued packets go out together once per tick. `callback` runs once the
+   * message has been written to the transport. Ignored once the session is closing.
+   */
+  send(data: SendData, options?: { compress?: boolean }, callback?: () => void): this {
+    if (this._state === "opening" || this._state === "open") {
+      this.enqueue({ type: "message", data }, options?.compress ?? true, callback);
+    }
+    return this;
+  }
+
+  /** Closes gracefully: what is queued is flushed first, then the transport closes. */
+  close(): void {
+    if (this._state !== "opening" && this._state !== "open") return;
+    this.setState("closing");
+    this.upgrade?.abort();
+    this.upgrade = null;
+    this.flush();
+    this.closeWhenFlushed();
+  }
+
+  /** @internal Closes at once, without flushing (engine shutdown). */
+  terminate(reason: SessionCloseReason): void {
+    this.finish(reason);
+  }
+
+  /** @internal Whether an upgrade to `transportName` may start now. */
+  canUpgradeTo(transportName: string): boolean {
+    return (
+      this._state === "open" &&
+      this.upgrade === null &&
+      this.ctx.upgradesOf(this._transport.name).includes(transportName)
+    );
+  }
+
+  /** @internal Starts an upgrade onto `transport` (already open, e.g. a WebSocket). */
+  startUpgrade(transport: ServerTransport): void {
+    this.upgrade = new UpgradeAttempt(transport, this.ctx.options.upgradeTimeout, {
+      probed: (t) => {
+        this.emit("upgrading", t);
+        this.releaseOldTransport();
+      },
+      complete: (t) => this.completeUpgrade(t),
+      failed: () => {
+        this.upgrade = null;
+        this.flush();
+      },
+    });
+  }
+
+  private completeUpgrade(next: ServerTransport): void {
+    const previous = this._transport;
+    this.upgrade = null;
+    previous.setSink(null);
+    previous.close("discard");
+    this._transport = next;
+    next.setSink(this.sink);
+    trace("session upgraded", { sid: this.id, from: previous.name, to: next.name });
+    this.emit("upgrade", next);
+    this.flush();
+  }
+
+  /** A poll waiting on the old transport is answered with a noop so that the client can move. */
+  private releaseOldTransport(): void {
+    if (this._transport.writable) this._transport.send([{ type: "noop" }], { compress: false });
+  }
+
+  private enqueue(packet: EnginePacket, compress: boolean, callback: (() => void) | undefined) {
+    const size = sizeOf(packet.data);
+    this.queue.push({ packet, compress, size, callback });
+    this.queuedBytes += size;
+    this.emit("packetCreate", packet);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this._state === "closed" || this.queue.length === 0) return;
+    if (this.upgrade?.state === "probed" || !this._transport.writable) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.batchesInFlight++;
+    const callbacks = batch.flatMap((q) => (q.callback ? [q.callback] : []));
+    this._transport.send(
+      batch.map((q) => q.packet),
+      { compress: batch.some((q) => q.compress) },
+      () => this.onBatchWritten(callbacks),
+    );
+  }
+
+  private onBatchWritten(callbacks: readonly (() => void)[]): void {
+    this.batchesInFlight--;
+    for (const callback of callbacks) callback();
+    if (this.queue.length === 0 && this.batchesInFlight === 0) {
+      if (this._state === "open") this.emit("drain");
+      this.closeWhenFlushed();
+    }
+  }
+
+  private closeWhenFlushed(): void {
+    if (this._state !== "closing" || this.queue.length > 0 || this.batchesInFlight > 0) return;
+    this._transport.close("graceful", () => this.finish("forced close"));
+  }
+
+  private onTransportDrain(): void {
+    if (this.upgrade?.state === "probed") this.releaseOldTransport();
+    else this.flush();
+  }
+
+  private onPacket(packet: EnginePacket): void {
+    if (this._state !== "open") return;
+    this.emit("packet", packet);
+    switch (packet.type) {
+      case "pong":
+        clearTimeout(this.pongTimer);
+        this.schedulePing();
+        this.emit("heartbeat");
+        return;
+      case "message":
+        this.emit("message", (packet.data ?? "") as string | Buffer);
+        return;
+      case "close":
+        this.finish("transport close");
+        return;
+      default:
+        // open, ping, upgrade and noop mean nothing from a v4 client on an open session.
+        trace("packet ignored", { sid: this.id, type: packet.type });
+    }
+  }
+
+  private schedulePing(): void {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => {
+      this.enqueue({ type: "ping" }, false, undefined);
+      this.pongTimer = setTimeout(() => this.finish("ping timeout"), this.ctx.options.pingTimeout);
+    }, this.ctx.options.pingInterval);
+  }
+
+  /** The one way into "closed": everything is released, "close" is emitted once. */
+  private finish(reason: SessionCloseReason, description?: EngineError): void {
+    if (this._state === "closed") return;
+    this.setState("closed");
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.upgrade?.abort();
+    this.upgrade = null;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this._transport.setSink(null);
+    this._transport.close("immediate");
+    trace("session closed", { sid: this.id, reason, error: description?.code });
+    this.emit("close", reason, description);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The one interface every server transport implements, and the factories the engine picks
+ * them from by name. The session talks to a transport only through {@link ServerTransport} and
+ * hears from it only through {@link TransportSink}; it never branches on a transport's name.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { EnginePacket } from "@switchboard/protocol";
+import type { EngineError } from "./errors.js";
+import type { ResolvedEngineOptions } from "./options.js";
+
+/** Why a transport gave up; becomes the session's close reason. */
+export type TransportFailure = "transport error" | "parse error";
+
+/** How a transport is closed; see {@link ServerTransport.close}. */
+export type TransportCloseMode = "graceful" | "immediate" | "discard";
+
+/** Where a transport reports what happens on it. */
+export interface TransportSink {
+  /** A packet arrived from the peer. */
+  packet(packet: EnginePacket): void;
+  /** The transport failed; it is unusable afterwards. */
+  error(reason: TransportFailure, error: EngineError): void;
+  /** The peer closed the transport. */
+  close(): void;
+  /** The transport can take a `send()` now. */
+  drain(): void;
+}
+
+/** A server transport carrying engine packets for one session. */
+export interface ServerTransport {
+  /** The transport's name, as in the `transport` query parameter. */
+  readonly name: string;
+  /** Whether `send()` may be called now. */
+  readonly writable: boolean;
+  /** Routes the transport's reports to `sink` (or nowhere, with null). */
+  setSink(sink: TransportSink | null): void;
+  /**
+   * Sends packets as one batch; only while `writable`. `onWritten` runs once the batch has been
+   * handed to the operating system; `drain()` on the sink follows when writable again.
+   */
+  send(
+    packets: readonly EnginePacket[],
+    options: { compress: boolean },
+    onWritten?: () => void,
+  ): void;
+  /**
+   * Closes the transport. "graceful" tells the peer (a close packet where the transport has one),
+   * waiting for a chance to do so if needed; "immediate" tells the peer only if it can right now;
+   * "discard" releases the transport silently (after an upgrade). `onClosed` runs once.
+   */
+  close(mode: TransportCloseMode, onClosed?: () => void): void;
+  /** For HTTP transports: a request of this session (the handshake request included). */
+  handleRequest?(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** What the engine lends to transports. */
+export interface TransportContext {
+  readonly options: ResolvedEngineOptions;
+  /** Lets the engine (and its "initial_headers"/"headers" listeners) edit response headers. */
+  decorateHeaders(headers: OutgoingHttpHeaders, req: IncomingMessage, initial: boolean): void;
+}
+
+interface FactoryBase {
+  /** Transport name. */
+  readonly name: string;
+  /** Transports a session on this one may upgrade to. */
+  readonly upgradesTo: readonly string[];
+  /** Releases shared resources (called by `engine.close()`). */
+  close(): void;
+}
+
+/** A transport whose requests are plain HTTP requests. */
+export interface HttpTransportFactory extends FactoryBase {
+  readonly via: "http";
+  /** A transport for a new session; the engine then hands it the handshake request. */
+  create(req: IncomingMessage, initial: boolean): ServerTransport;
+}
+
+/** A transport opened by an HTTP upgrade. */
+export interface UpgradeTransportFactory extends FactoryBase {
+  readonly via: "upgrade";
+  /** Completes the upgrade and calls back with the transport. */
+  accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    initial: boolean,
+    done: (transport: ServerTransport) => void,
+  ): void;
+}
+
+/** Either kind of factory. */
+export type TransportFactory = HttpTransportFactory | UpgradeTransportFactory;
+
+/** Makes a factory for one engine. */
+export type TransportFactoryMaker = (ctx: TransportContext) => TransportFactory;

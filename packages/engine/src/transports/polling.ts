@@ -1,0 +1,231 @@
+/**
+ * HTTP long-polling (Engine.IO v4 spec, "HTTP long-polling"): a GET waits until packets are
+ * queued and takes them all as one payload; a POST delivers a payload and is answered `ok`.
+ * One GET and one POST at a time per session; anything else is a protocol error.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { deflate, gzip } from "node:zlib";
+import {
+  decodeEnginePayload,
+  type EnginePacket,
+  encodeEnginePayload,
+  isProtocolError,
+} from "@switchboard/protocol";
+import { trace } from "../debug.js";
+import { EngineError } from "../errors.js";
+import { writeError } from "../http-edge.js";
+import type {
+  HttpTransportFactory,
+  ServerTransport,
+  TransportCloseMode,
+  TransportContext,
+  TransportSink,
+} from "../transport.js";
+
+type PollingState = "open" | "closing" | "closed";
+
+/** The long-polling transport of one session. */
+export class PollingTransport implements ServerTransport {
+  readonly name = "polling";
+  private state: PollingState = "open";
+  private sink: TransportSink | null = null;
+  private pendingGet: { req: IncomingMessage; res: ServerResponse } | null = null;
+  private postInProgress = false;
+  private initial: boolean;
+  /** Called once the close packet went out (state "closing": waiting for a GET to carry it). */
+  private onClosed: (() => void) | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: TransportContext,
+    initial: boolean,
+  ) {
+    this.initial = initial;
+  }
+
+  get writable(): boolean {
+    return this.state === "open" && this.pendingGet !== null;
+  }
+
+  setSink(sink: TransportSink | null): void {
+    this.sink = sink;
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === "GET") this.onPoll(req, res);
+    else if (req.method === "POST") this.onData(req, res);
+    else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
+  }
+
+  send(packets: readonly EnginePacket[], options: { compress: boolean }, onWritten?: () => void) {
+    const get = this.pendingGet;
+    if (get === null || this.state === "closed") return;
+    this.pendingGet = null;
+    this.respond(get.req, get.res, encodeEnginePayload(packets), options.compress, onWritten);
+  }
+
+  close(mode: TransportCloseMode, onClosed?: () => void): void {
+    // Closing again while waiting for a poll to carry the close packet: stop waiting.
+    if (this.state === "closing") this.finishClose();
+    if (this.state !== "open") return;
+    const get = this.pendingGet;
+    if (mode !== "graceful" || get !== null) {
+      this.state = "closed";
+      this.pendingGet = null;
+      // Releases a waiting GET: with the close packet, or with a noop after an upgrade.
+      if (get) this.respond(get.req, get.res, mode === "discard" ? "6" : "1", false);
+      this.sink = null;
+      onClosed?.();
+      return;
+    }
+    // No GET to carry the close packet: wait for the next poll, but not forever.
+    this.state = "closing";
+    this.onClosed = onClosed;
+    const o = this.ctx.options;
+    this.closeTimer = setTimeout(() => this.finishClose(), o.pingInterval + o.pingTimeout);
+  }
+
+  private finishClose(): void {
+    clearTimeout(this.closeTimer);
+    this.state = "closed";
+    this.sink = null;
+    const done = this.onClosed;
+    this.onClosed = undefined;
+    done?.();
+  }
+
+  private fail(error: EngineError): void {
+    trace("polling error", { code: error.code });
+    this.sink?.error("transport error", error);
+  }
+
+  private onPoll(req: IncomingMessage, res: ServerResponse): void {
+    if (this.state === "closing") {
+      this.respond(req, res, "1", false);
+      this.finishClose();
+      return;
+    }
+    if (this.pendingGet !== null) {
+      writeError(res, new EngineError("POLL_OVERLAP", "A GET is already pending"));
+      this.fail(new EngineError("POLL_OVERLAP", "Overlapping GET from the client"));
+      return;
+    }
+    this.pendingGet = { req, res };
+    res.on("close", () => {
+      if (this.pendingGet?.res === res) {
+        this.pendingGet = null;
+        this.fail(new EngineError("POLL_ABORTED"));
+      }
+    });
+    this.sink?.drain();
+  }
+
+  private onData(req: IncomingMessage, res: ServerResponse): void {
+    if (this.postInProgress) {
+      writeError(res, new EngineError("POLL_OVERLAP", "A POST is already in progress"));
+      this.fail(new EngineError("POLL_OVERLAP", "Overlapping POST from the client"));
+      return;
+    }
+    const limit = this.ctx.options.maxHttpBufferSize;
+    const tooLarge = (): void => {
+      req.removeAllListeners("data");
+      req.removeAllListeners("end");
+      res.setHeader("Connection", "close");
+      const error = new EngineError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes`);
+      writeError(res, error);
+      this.postInProgress = false;
+      this.fail(error);
+    };
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      tooLarge();
+      return;
+    }
+    this.postInProgress = true;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge();
+      else chunks.push(chunk);
+    });
+    req.on("end", () => {
+      this.postInProgress = false;
+      this.onPayload(Buffer.concat(chunks).toString("utf8"), req, res);
+    });
+    req.on("error", () => {
+      this.postInProgress = false;
+    });
+  }
+
+  private onPayload(body: string, req: IncomingMessage, res: ServerResponse): void {
+    let packets: EnginePacket[];
+    try {
+      packets = decodeEnginePayload(body, "nodebuffer");
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+      const error = new EngineError("PARSE_ERROR", err.message, {}, { cause: err });
+      writeError(res, new EngineError("BAD_REQUEST", err.message));
+      this.sink?.error("parse error", error);
+      return;
+    }
+    this.respond(req, res, "ok", false);
+    for (const packet of packets) {
+      if (this.sink === null) return;
+      this.sink.packet(packet);
+    }
+  }
+
+  private respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+    compress: boolean,
+    onWritten?: () => void,
+  ): void {
+    const headers: OutgoingHttpHeaders = { "Content-Type": "text/plain; charset=UTF-8" };
+    const initial = this.initial;
+    this.initial = false;
+    this.ctx.decorateHeaders(headers, req, initial);
+    const end = (payload: string | Buffer): void => {
+      if (res.destroyed) return;
+      headers["Content-Length"] = Buffer.byteLength(payload);
+      res.writeHead(200, headers);
+      res.end(payload, onWritten);
+    };
+    const threshold = this.ctx.options.httpCompressionThreshold;
+    const encoding = compress && threshold !== undefined ? acceptedEncoding(req) : undefined;
+    if (encoding === undefined || threshold === undefined || Buffer.byteLength(body) < threshold) {
+      end(body);
+      return;
+    }
+    const zip = encoding === "gzip" ? gzip : deflate;
+    zip(body, (err, out) => {
+      if (err) {
+        end(body);
+        return;
+      }
+      headers["Content-Encoding"] = encoding;
+      end(out);
+    });
+  }
+}
+
+function acceptedEncoding(req: IncomingMessage): "gzip" | "deflate" | undefined {
+  const accept = req.headers["accept-encoding"];
+  if (typeof accept !== "string") return undefined;
+  const names = accept.split(",").map((part) => part.split(";")[0]!.trim().toLowerCase());
+  if (names.includes("gzip")) return "gzip";
+  if (names.includes("deflate")) return "deflate";
+  return undefined;
+}
+
+/** The polling transport's factory for one engine. */
+export function pollingFactory(ctx: TransportContext): HttpTransportFactory {
+  return {
+    name: "polling",
+    via: "http",
+    upgradesTo: ["websocket"],
+    create: (_req, initial) => new PollingTransport(ctx, initial),
+    close: () => {},
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * WebSocket (Engine.IO v4 spec, "WebSocket"): one engine packet per frame, binary messages as
+ * binary frames. Runs on `ws` without a server of its own (`noServer`, `handleUpgrade`), with
+ * `maxHttpBufferSize` as the frame limit.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { Duplex } from "node:stream";
+import { decodeEnginePacket, type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { trace } from "../debug.js";
+import { EngineError } from "../errors.js";
+import type {
+  ServerTransport,
+  TransportCloseMode,
+  TransportContext,
+  TransportSink,
+  UpgradeTransportFactory,
+} from "../transport.js";
+
+/** The WebSocket transport of one session. */
+export class WebSocketTransport implements ServerTransport {
+  readonly name = "websocket";
+  private sink: TransportSink | null = null;
+  private pendingWrites = 0;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deflateThreshold: number | undefined,
+  ) {
+    ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on("error", (err) => {
+      this.sink?.error(
+        "transport error",
+        new EngineError("TRANSPORT_ERROR", err.message, {}, { cause: err }),
+      );
+    });
+    ws.on("close", () => {
+      const sink = this.sink;
+      this.closed = true;
+      this.sink = null;
+      sink?.close();
+    });
+  }
+
+  get writable(): boolean {
+    return !this.closed && this.pendingWrites === 0 && this.ws.readyState === this.ws.OPEN;
+  }
+
+  setSink(sink: TransportSink | null): void {
+    this.sink = sink;
+  }
+
+  send(packets: readonly EnginePacket[], options: { compress: boolean }, onWritten?: () => void) {
+    if (packets.length === 0 || this.closed) return;
+    this.pendingWrites += packets.length;
+    const written = (): void => {
+      if (--this.pendingWrites !== 0) return;
+      onWritten?.();
+      if (!this.closed) this.sink?.drain();
+    };
+    for (const packet of packets) {
+      const data = encodeEnginePacket(packet, true) as string | Buffer;
+      const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      const compress =
+        options.compress && this.deflateThreshold !== undefined && size >= this.deflateThreshold;
+      this.ws.send(data, { compress }, written);
+    }
+  }
+
+  close(_mode: TransportCloseMode, onClosed?: () => void): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.sink = null;
+      this.ws.close();
+    }
+    onClosed?.();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    let packet: EnginePacket;
+    try {
+      packet = isBinary
+        ? decodeEnginePacket(bytes, "nodebuffer")
+        : decodeEnginePacket(bytes.toString("utf8"));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.sink?.error("parse error", new EngineError("PARSE_ERROR", message, {}, { cause: err }));
+      return;
+    }
+    this.sink?.packet(packet);
+  }
+}
+
+/** The WebSocket transport's factory for one engine (owns that engine's `ws` server). */
+export function websocketFactory(ctx: TransportContext): UpgradeTransportFactory {
+  const o = ctx.options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: o.maxHttpBufferSize,
+    perMessageDeflate:
+      o.perMessageDeflateThreshold === undefined
+        ? false
+        : { threshold: o.perMessageDeflateThreshold },
+  });
+  return {
+    name: "websocket",
+    via: "upgrade",
+    upgradesTo: [],
+    accept(req: IncomingMessage, socket: Duplex, head: Buffer, initial, done) {
+      const onHeaders = (lines: string[], r: IncomingMessage): void => {
+        if (r !== req) return;
+        const headers: OutgoingHttpHeaders = {};
+        ctx.decorateHeaders(headers, req, initial);
+        for (const [name, value] of Object.entries(headers)) {
+          for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+        }
+      };
+      wss.on("headers", onHeaders);
+      try {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          trace("websocket open", { url: req.url });
+          done(new WebSocketTransport(ws, o.perMessageDeflateThreshold));
+        });
+      } finally {
+        wss.off("headers", onHeaders);
+      }
+    },
+    // Without its own server or client tracking, `wss` holds nothing to release; closing it
+    // would make it refuse later upgrades (503), and the engine stays usable after close().
+    close: () => {},
+  };
+}
