@@ -1,0 +1,137 @@
+/**
+ * The adapter interface: everything room-related that `Namespace`, `Socket` and
+ * `BroadcastOperator` ask for goes through it. The in-memory adapter is the default; a cluster
+ * adapter (Redis pub/sub, ...) implements the same interface, forwards to other servers what it
+ * must, and reaches local sockets only through {@link AdapterNamespace} and {@link AdapterSocket}.
+ */
+import type { EncodedSocketPacket, SocketCodecLimits, SocketPacket } from "@switchboard/protocol";
+import type { Handshake } from "../handshake.js";
+
+/** A socket id. */
+export type SocketId = string;
+/** A private session id, known only to the socket's client (connection state recovery). */
+export type PrivateSessionId = string;
+/** A room name. */
+export type Room = string;
+
+/** Modifiers of one broadcast. */
+export interface BroadcastFlags {
+  /** Drop the packet for a client whose transport cannot take it now. */
+  volatile?: boolean;
+  /** Ask the transport to compress. @default true */
+  compress?: boolean;
+  /** Only this server's sockets (cluster adapters skip forwarding). */
+  local?: boolean;
+  /** Ack timeout in ms (broadcasts with acks). */
+  timeout?: number;
+}
+
+/** Who a broadcast reaches: sockets in any of `rooms` (all when empty), minus `except`. */
+export interface BroadcastOptions {
+  rooms: ReadonlySet<Room>;
+  except?: ReadonlySet<Room> | undefined;
+  flags?: BroadcastFlags | undefined;
+}
+
+/** How frames are written to one connection. */
+export interface WriteOptions {
+  volatile: boolean;
+  compress: boolean;
+}
+
+/** What an adapter may do with a local socket. */
+export interface AdapterSocket {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly data: unknown;
+  /** Writes frames encoded once for every recipient. */
+  writeEncoded(frames: EncodedSocketPacket, options: WriteOptions): void;
+  /** Tells the socket's `onAnyOutgoing` listeners about an event it is sent. */
+  notifyOutgoing(args: readonly unknown[]): void;
+  /** Expects an ACK with this id (broadcasts with acks). */
+  registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  join(rooms: Room | readonly Room[]): unknown;
+  leave(room: Room): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/** What an adapter may see of its namespace. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
+  /** Recovery settings, or false when recovery is off. */
+  readonly connectionStateRecovery:
+    | false
+    | Readonly<{ maxDisconnectionDuration: number; skipMiddlewares: boolean }>;
+  readonly codecLimits: SocketCodecLimits;
+  /** A fresh ack id from the namespace's counter (shared with its sockets). */
+  nextAckId(): number;
+  /** Delivers a `serverSideEmit` received from another server to local listeners. */
+  receiveServerSideEmit(args: unknown[], ack?: (...responses: unknown[]) => void): void;
+}
+
+/** A socket as `fetchSockets` describes it, wherever it lives. */
+export interface SocketDetails {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Set<Room>;
+  data: unknown;
+}
+
+/** What is kept of a socket that disconnected for a recoverable reason. */
+export interface PersistedSession {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+}
+
+/** A session restored on reconnection, with the event packets (data arrays) it missed. */
+export interface RecoveredSession extends PersistedSession {
+  missedPackets: unknown[][];
+}
+
+/** The adapter interface. Methods may be async where a cluster needs a round trip. */
+export interface Adapter {
+  readonly nsp: AdapterNamespace;
+  /** Local view: room → socket ids. */
+  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
+  /** Local view: socket id → rooms. */
+  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>>;
+  init(): void | Promise<void>;
+  close(): void | Promise<void>;
+  /** Number of servers in the cluster (1 for the in-memory adapter). */
+  serverCount(): Promise<number>;
+  addAll(id: SocketId, rooms: ReadonlySet<Room>): void | Promise<void>;
+  del(id: SocketId, room: Room): void | Promise<void>;
+  delAll(id: SocketId): void;
+  socketRooms(id: SocketId): ReadonlySet<Room> | undefined;
+  sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>>;
+  /** Encodes `packet` once and writes it to every matching socket. */
+  broadcast(packet: SocketPacket, opts: BroadcastOptions): void;
+  /**
+   * Like broadcast, with an ack id; calls `clientCountCallback` once with the number of
+   * expected responses (a cluster adapter sums every server's count first), then `ack` once
+   * per response.
+   */
+  broadcastWithAck(
+    packet: SocketPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (count: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void;
+  fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]>;
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
+  /** Sends an event to the other servers' namespaces of the same name. */
+  serverSideEmit(args: unknown[], ack?: (err: Error | null, responses: unknown[]) => void): void;
+  persistSession(session: PersistedSession): void;
+  restoreSession(
+    pid: PrivateSessionId,
+    offset: string | undefined,
+  ): RecoveredSession | null | Promise<RecoveredSession | null>;
+}
+
+/** An adapter class: one instance per namespace. */
+export type AdapterConstructor = new (nsp: AdapterNamespace) => Adapter;

@@ -1,0 +1,222 @@
+/**
+ * The default adapter: rooms held in this process, broadcasts written directly to local
+ * sockets, connection state recovery kept in memory. Emits "create-room", "delete-room",
+ * "join-room" and "leave-room" as Socket.IO's adapter does.
+ */
+import { EventEmitter } from "node:events";
+import { encodeSocketPacket, type SocketPacket, SocketPacketType } from "@switchboard/protocol";
+import { debug } from "../debug.js";
+import type {
+  Adapter,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastOptions,
+  PersistedSession,
+  PrivateSessionId,
+  RecoveredSession,
+  Room,
+  SocketDetails,
+  SocketId,
+  WriteOptions,
+} from "./adapter.js";
+import { SessionStore } from "./session-store.js";
+
+/** In-process rooms and broadcasts. */
+export class InMemoryAdapter extends EventEmitter implements Adapter {
+  readonly nsp: AdapterNamespace;
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly #store: SessionStore | undefined;
+
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+    const recovery = nsp.connectionStateRecovery;
+    this.#store = recovery ? new SessionStore(recovery.maxDisconnectionDuration) : undefined;
+  }
+
+  /** The recovery store, when recovery is on (exposed for inspection and tests). */
+  get sessionStore(): SessionStore | undefined {
+    return this.#store;
+  }
+
+  init(): void {}
+
+  close(): void {
+    this.#store?.close();
+  }
+
+  async serverCount(): Promise<number> {
+    return 1;
+  }
+
+  addAll(id: SocketId, rooms: ReadonlySet<Room>): void {
+    let joined = this.sids.get(id);
+    if (!joined) {
+      joined = new Set();
+      this.sids.set(id, joined);
+    }
+    for (const room of rooms) {
+      joined.add(room);
+      let members = this.rooms.get(room);
+      if (!members) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit("join-room", room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): void {
+    this.sids.get(id)?.delete(room);
+    this.#removeFromRoom(id, room);
+  }
+
+  delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    if (!joined) return;
+    for (const room of joined) this.#removeFromRoom(id, room);
+    this.sids.delete(id);
+  }
+
+  #removeFromRoom(id: SocketId, room: Room): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(id)) return;
+    this.emit("leave-room", room, id);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.emit("delete-room", room);
+    }
+  }
+
+  socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  async sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.#apply({ rooms }, (socket) => ids.add(socket.id));
+    return ids;
+  }
+
+  broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
+    const write = writeOptions(opts);
+    packet.nsp = this.nsp.name;
+    if (
+      this.#store &&
+      packet.type === SocketPacketType.EVENT &&
+      packet.id === undefined &&
+      !write.volatile &&
+      Array.isArray(packet.data)
+    ) {
+      packet.data = this.#store.record(packet.data, opts);
+    }
+    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
+    const args = Array.isArray(packet.data) ? packet.data : [];
+    this.#apply(opts, (socket) => {
+      socket.notifyOutgoing(args);
+      socket.writeEncoded(frames, write);
+    });
+  }
+
+  broadcastWithAck(
+    packet: SocketPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (count: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const write = writeOptions(opts);
+    packet.nsp = this.nsp.name;
+    // One id for every recipient: the namespace counter guarantees no socket has it in use.
+    const id = this.nsp.nextAckId();
+    packet.id = id;
+    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
+    const args = Array.isArray(packet.data) ? packet.data : [];
+    let count = 0;
+    this.#apply(opts, (socket) => {
+      count++;
+      socket.registerAck(id, ack);
+      socket.notifyOutgoing(args);
+      socket.writeEncoded(frames, write);
+    });
+    clientCountCallback(count);
+  }
+
+  async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    const out: SocketDetails[] = [];
+    this.#apply(opts, (socket) => {
+      out.push({
+        id: socket.id,
+        handshake: socket.handshake,
+        rooms: new Set(this.sids.get(socket.id)),
+        data: socket.data,
+      });
+    });
+    return out;
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => socket.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => {
+      for (const room of rooms) socket.leave(room);
+    });
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.#apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  serverSideEmit(args: unknown[], ack?: (err: Error | null, responses: unknown[]) => void): void {
+    // A single server has no peers: nothing to send, no responses to wait for.
+    debug("serverSideEmit %s on %s: no other servers", String(args[0]), this.nsp.name);
+    if (ack) queueMicrotask(() => ack(null, []));
+  }
+
+  persistSession(session: PersistedSession): void {
+    this.#store?.persist(session);
+  }
+
+  restoreSession(pid: PrivateSessionId, offset: string | undefined): RecoveredSession | null {
+    return this.#store?.restore(pid, offset) ?? null;
+  }
+
+  /** Calls `fn` once for every local socket that `opts` selects, on a snapshot of the ids. */
+  #apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
+    const except = this.#exceptIds(opts.except);
+    const ids = new Set<SocketId>();
+    if (opts.rooms.size > 0) {
+      for (const room of opts.rooms) {
+        const members = this.rooms.get(room);
+        if (!members) continue;
+        for (const id of members) if (!except.has(id)) ids.add(id);
+      }
+    } else {
+      for (const id of this.sids.keys()) if (!except.has(id)) ids.add(id);
+    }
+    for (const id of ids) {
+      const socket = this.nsp.sockets.get(id);
+      if (socket) fn(socket);
+    }
+  }
+
+  #exceptIds(except: ReadonlySet<Room> | undefined): Set<SocketId> {
+    const ids = new Set<SocketId>();
+    if (!except) return ids;
+    for (const room of except) {
+      const members = this.rooms.get(room);
+      if (members) for (const id of members) ids.add(id);
+    }
+    return ids;
+  }
+}
+
+function writeOptions(opts: BroadcastOptions): WriteOptions {
+  return { volatile: opts.flags?.volatile === true, compress: opts.flags?.compress !== false };
+}

@@ -1,0 +1,216 @@
+/**
+ * One engine session, seen from the Socket.IO layer: decodes its messages into socket packets,
+ * routes them to the sockets of the namespaces it joined (several on one connection), enforces
+ * `connectTimeout`, and closes the connection on any malformed packet ("parse error").
+ */
+import type { IncomingMessage } from "node:http";
+import {
+  type EncodedSocketPacket,
+  encodeSocketPacket,
+  SocketDecoder,
+  type SocketPacket,
+  SocketPacketType,
+} from "@switchboard/protocol";
+import type { WriteOptions } from "./adapters/adapter.js";
+import { debug, parseErrorChannel } from "./debug.js";
+import { InvalidNamespaceError } from "./errors.js";
+import type { Namespace } from "./namespace.js";
+import { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
+import type { EngineSession, SessionCloseReason, SessionData } from "./session.js";
+import type { Socket } from "./socket.js";
+import type { EventsMap } from "./typed-events.js";
+
+type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
+type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
+
+/** What the client needs of the server. */
+export interface ClientHost {
+  readonly options: { readonly connectTimeout: number; readonly codecLimits: object };
+  /** Finds or creates (dynamic namespaces) the namespace `name`; undefined if none matches. */
+  _resolveNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    fn: (nsp: AnyNamespace | undefined) => void,
+  ): void;
+  /** @internal */
+  _onClientClose(client: Client): void;
+}
+
+/** "open" until the engine session closes or a parse error closes it. */
+export type ClientState = "open" | "closed";
+
+/** The Socket.IO side of one engine session. */
+export class Client {
+  /** The engine session. */
+  readonly conn: EngineSession;
+  readonly #server: ClientHost;
+  readonly #decoder: SocketDecoder;
+  readonly #sockets = new Map<string, AnySocket>();
+  /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
+  readonly #connecting = new Set<string>();
+  /** Namespaces this connection left: late packets for them are ignored, not fatal. */
+  readonly #left = new Set<string>();
+  #state: ClientState = "open";
+  #connectTimer: NodeJS.Timeout | undefined;
+
+  /** @internal created by the server for each engine session */
+  constructor(server: ClientHost, conn: EngineSession) {
+    this.#server = server;
+    this.conn = conn;
+    this.#decoder = new SocketDecoder(server.options.codecLimits);
+    conn.on("message", this.#ondata);
+    conn.on("close", this.#onclose);
+    this.#connectTimer = setTimeout(() => {
+      if (this.#sockets.size > 0 || this.#state !== "open") return;
+      debug("session %s joined no namespace within connectTimeout: closing", conn.id);
+      this.close();
+    }, server.options.connectTimeout);
+  }
+
+  /** The engine session id. */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** The handshake request. */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /** "open" or "closed". */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** True once the connection is gone. */
+  get closed(): boolean {
+    return (
+      this.#state === "closed" || this.conn.state === "closing" || this.conn.state === "closed"
+    );
+  }
+
+  /** The sockets on this connection, by namespace name. */
+  get sockets(): ReadonlyMap<string, AnySocket> {
+    return this.#sockets;
+  }
+
+  /** @internal writes encoded frames; volatile ones are dropped when the transport is busy */
+  writeToEngine(frames: EncodedSocketPacket, options: WriteOptions): void {
+    if (this.closed) return;
+    if (options.volatile && !this.conn.writable) {
+      debug("session %s busy: volatile packet dropped", this.conn.id);
+      return;
+    }
+    const sendOptions = { compress: options.compress };
+    for (const frame of frames) this.conn.send(frame as SessionData, sendOptions);
+  }
+
+  /** @internal disconnects every namespace, then closes the connection */
+  disconnectAll(): void {
+    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    this.close();
+  }
+
+  /** Closes the engine session. */
+  close(): void {
+    if (this.conn.state === "open" || this.conn.state === "opening") this.conn.close();
+  }
+
+  /** @internal */
+  _remove(socket: AnySocket): void {
+    if (this.#sockets.get(socket.nsp.name) === socket) {
+      this.#sockets.delete(socket.nsp.name);
+      this.#left.add(socket.nsp.name);
+    }
+  }
+
+  /** @internal closes every socket with `reason` (server shutdown) */
+  _closeSockets(reason: DisconnectReason): void {
+    for (const socket of [...this.#sockets.values()]) socket._onclose(reason);
+  }
+
+  #ondata = (data: string | Buffer): void => {
+    let packet: SocketPacket | undefined;
+    try {
+      packet = this.#decoder.add(data);
+    } catch (err) {
+      this.#onParseError(err as Error);
+      return;
+    }
+    if (packet) this.#onpacket(packet);
+  };
+
+  #onpacket(packet: SocketPacket): void {
+    const { type, nsp } = packet;
+    if (type === SocketPacketType.CONNECT) {
+      if (this.#sockets.has(nsp) || this.#connecting.has(nsp)) {
+        this.#onParseError(new Error(`second CONNECT for namespace ${nsp}`));
+        return;
+      }
+      this.#connect(nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      return;
+    }
+    if (type === SocketPacketType.CONNECT_ERROR) {
+      this.#onParseError(new Error("a client may not send CONNECT_ERROR"));
+      return;
+    }
+    if (
+      (type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT) &&
+      RESERVED_EVENTS.has((packet.data as unknown[])[0] as string)
+    ) {
+      this.#onParseError(new Error("EVENT with a reserved name"));
+      return;
+    }
+    const socket = this.#sockets.get(nsp);
+    if (socket) {
+      socket._onpacket(packet);
+      return;
+    }
+    // In flight when this side left or while connecting: harmless, dropped.
+    if (this.#left.has(nsp) || this.#connecting.has(nsp)) return;
+    this.#onParseError(new Error(`packet for namespace ${nsp} before its CONNECT`));
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    this.#connecting.add(name);
+    this.#server._resolveNamespace(name, auth, (nsp) => {
+      if (this.closed) return;
+      if (!nsp) {
+        this.#connecting.delete(name);
+        const message = new InvalidNamespaceError().message;
+        const refusal = { type: SocketPacketType.CONNECT_ERROR, nsp: name, data: { message } };
+        this.writeToEngine(encodeSocketPacket(refusal), { volatile: false, compress: true });
+        return;
+      }
+      void nsp._add(this, auth, (socket) => {
+        this.#connecting.delete(name);
+        if (!socket) return;
+        this.#sockets.set(name, socket);
+        this.#left.delete(name);
+        clearTimeout(this.#connectTimer);
+        this.#connectTimer = undefined;
+      });
+    });
+  }
+
+  #onParseError(err: Error): void {
+    debug("session %s: parse error: %s", this.conn.id, err.message);
+    parseErrorChannel.publish({ sessionId: this.conn.id, error: err });
+    this.#onclose("parse error", err);
+    this.close();
+  }
+
+  #onclose = (reason: SessionCloseReason, description?: Error): void => {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.conn.off("message", this.#ondata);
+    this.conn.off("close", this.#onclose);
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    for (const socket of [...this.#sockets.values()]) socket._onclose(reason, description);
+    this.#sockets.clear();
+    this.#connecting.clear();
+    this.#decoder.reset();
+    this.#server._onClientClose(this);
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The server package's error catalogue. Every error this package throws or hands to a callback
+ * is a `ServerError` whose `code` names one entry of {@link ServerErrorCode}; the table
+ * {@link serverErrors} gives each entry's class name and default message.
+ */
+
+/** Stable codes of every error the server raises. */
+export const ServerErrorCode = {
+  /** An event name that Socket.IO reserves ("connect", "disconnect", ...) was emitted. */
+  RESERVED_EVENT: "SB_ERR_RESERVED_EVENT",
+  /** An acknowledgement did not arrive within the `timeout(ms)` given. */
+  ACK_TIMEOUT: "SB_ERR_ACK_TIMEOUT",
+  /** The socket disconnected while an acknowledgement was still due. */
+  SOCKET_DISCONNECTED: "SB_ERR_SOCKET_DISCONNECTED",
+  /** A server option out of its range or of the wrong type. */
+  BAD_OPTION: "SB_ERR_BAD_OPTION",
+  /** The client asked for a namespace that does not exist (wire message "Invalid namespace"). */
+  INVALID_NAMESPACE: "SB_ERR_INVALID_NAMESPACE",
+  /** An operation needs an engine, but the server is not attached to one. */
+  NOT_ATTACHED: "SB_ERR_NOT_ATTACHED",
+  /** An operation the configured adapter does not support. */
+  ADAPTER_UNSUPPORTED: "SB_ERR_ADAPTER_UNSUPPORTED",
+  /** A callback-style ack was given to an emit that cannot carry one. */
+  ACK_NOT_SUPPORTED: "SB_ERR_ACK_NOT_SUPPORTED",
+} as const;
+
+/** One of the codes in {@link ServerErrorCode}. */
+export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
+
+/** Base class of every error raised by `@switchboard/server`. */
+export class ServerError extends Error {
+  override readonly name: string = "ServerError";
+  /** Stable machine-readable code, e.g. `SB_ERR_ACK_TIMEOUT`. */
+  readonly code: ServerErrorCode;
+
+  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** An emit used a reserved event name. */
+export class ReservedEventError extends ServerError {
+  override readonly name = "ReservedEventError";
+  constructor(event: string) {
+    super(ServerErrorCode.RESERVED_EVENT, `"${event}" is a reserved event name`);
+  }
+}
+
+/** An acknowledgement timed out. The message is Socket.IO's, which applications match on. */
+export class AckTimeoutError extends ServerError {
+  override readonly name = "AckTimeoutError";
+  constructor() {
+    super(ServerErrorCode.ACK_TIMEOUT, "operation has timed out");
+  }
+}
+
+/** The socket went away while an acknowledgement was due. */
+export class SocketDisconnectedError extends ServerError {
+  override readonly name = "SocketDisconnectedError";
+  constructor() {
+    super(ServerErrorCode.SOCKET_DISCONNECTED, "socket has been disconnected");
+  }
+}
+
+/** A server option was invalid. */
+export class BadOptionError extends ServerError {
+  override readonly name = "BadOptionError";
+  constructor(message: string) {
+    super(ServerErrorCode.BAD_OPTION, message);
+  }
+}
+
+/** The namespace asked for does not exist. The message is the one sent on the wire. */
+export class InvalidNamespaceError extends ServerError {
+  override readonly name = "InvalidNamespaceError";
+  constructor() {
+    super(ServerErrorCode.INVALID_NAMESPACE, "Invalid namespace");
+  }
+}
+
+/** The server has no engine yet. */
+export class NotAttachedError extends ServerError {
+  override readonly name = "NotAttachedError";
+  constructor(what: string) {
+    super(ServerErrorCode.NOT_ATTACHED, `${what} needs an engine: call attach() or bind() first`);
+  }
+}
+
+/** The adapter cannot do this. */
+export class AdapterUnsupportedError extends ServerError {
+  override readonly name = "AdapterUnsupportedError";
+  constructor(what: string) {
+    super(ServerErrorCode.ADAPTER_UNSUPPORTED, `This adapter does not support ${what}`);
+  }
+}
+
+/** An ack callback was passed where acks cannot be carried (e.g. a volatile broadcast). */
+export class AckNotSupportedError extends ServerError {
+  override readonly name = "AckNotSupportedError";
+  constructor(what: string) {
+    super(ServerErrorCode.ACK_NOT_SUPPORTED, `${what} cannot carry an acknowledgement`);
+  }
+}
+
+/** Every catalogue entry: its class, its code and the name its instances carry. */
+export const serverErrors = [
+  {
+    name: "ReservedEventError",
+    code: ServerErrorCode.RESERVED_EVENT,
+    make: () => new ReservedEventError("connect"),
+  },
+  { name: "AckTimeoutError", code: ServerErrorCode.ACK_TIMEOUT, make: () => new AckTimeoutError() },
+  {
+    name: "SocketDisconnectedError",
+    code: ServerErrorCode.SOCKET_DISCONNECTED,
+    make: () => new SocketDisconnectedError(),
+  },
+  { name: "BadOptionError", code: ServerErrorCode.BAD_OPTION, make: () => new BadOptionError("x") },
+  {
+    name: "InvalidNamespaceError",
+    code: ServerErrorCode.INVALID_NAMESPACE,
+    make: () => new InvalidNamespaceError(),
+  },
+  {
+    name: "NotAttachedError",
+    code: ServerErrorCode.NOT_ATTACHED,
+    make: () => new NotAttachedError("x"),
+  },
+  {
+    name: "AdapterUnsupportedError",
+    code: ServerErrorCode.ADAPTER_UNSUPPORTED,
+    make: () => new AdapterUnsupportedError("x"),
+  },
+  {
+    name: "AckNotSupportedError",
+    code: ServerErrorCode.ACK_NOT_SUPPORTED,
+    make: () => new AckNotSupportedError("x"),
+  },
+] as const satisfies readonly { name: string; code: ServerErrorCode; make: () => ServerError }[];

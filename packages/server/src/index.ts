@@ -1,0 +1,75 @@
+/**
+ * @switchboard/server: a Socket.IO v5-compatible server. `import { Server } from
+ * "@switchboard/server"` is meant as a drop-in for `socket.io`'s.
+ */
+export type {
+  Adapter,
+  AdapterConstructor,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastFlags,
+  BroadcastOptions,
+  PersistedSession,
+  PrivateSessionId,
+  RecoveredSession,
+  Room,
+  SocketDetails,
+  SocketId,
+  WriteOptions,
+} from "./adapters/adapter.js";
+export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
+export { SessionStore } from "./adapters/session-store.js";
+export { BroadcastOperator } from "./broadcast-operator.js";
+export { Client, type ClientState } from "./client.js";
+export {
+  AckNotSupportedError,
+  AckTimeoutError,
+  AdapterUnsupportedError,
+  BadOptionError,
+  InvalidNamespaceError,
+  NotAttachedError,
+  ReservedEventError,
+  ServerError,
+  ServerErrorCode,
+  SocketDisconnectedError,
+  serverErrors,
+} from "./errors.js";
+export type { Handshake } from "./handshake.js";
+export {
+  Namespace,
+  type NamespaceMiddleware,
+  type NamespaceReservedEvents,
+} from "./namespace.js";
+export {
+  type ConnectionStateRecoveryOptions,
+  defaultServerOptions,
+  type EngineOptionsPassthrough,
+  type ResolvedServerOptions,
+  resolveOptions,
+  type ServerOptions,
+} from "./options.js";
+export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+export { RemoteSocket } from "./remote-socket.js";
+export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
+export { Server, type ServerReservedEvents, type ServerState } from "./server.js";
+export type {
+  EngineLike,
+  EngineSession,
+  SessionCloseReason,
+  SessionData,
+  SessionState,
+} from "./session.js";
+export {
+  Socket,
+  type SocketMiddleware,
+  type SocketReservedEvents,
+  type SocketState,
+} from "./socket.js";
+export type {
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+} from "./typed-events.js";

@@ -1,0 +1,184 @@
+/**
+ * Server options: Socket.IO's names and defaults. {@link resolveOptions} merges the caller's
+ * options over frozen defaults once, with `??`, and refuses impossible values.
+ */
+import type { IncomingMessage } from "node:http";
+import type { SocketCodecLimits } from "@switchboard/protocol";
+import type { AdapterConstructor } from "./adapters/adapter.js";
+import { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
+import { BadOptionError } from "./errors.js";
+
+/** Settings of connection state recovery. */
+export interface ConnectionStateRecoveryOptions {
+  /**
+   * How long after a disconnection the socket's id, rooms, data and missed packets are kept.
+   * @default 120000 (2 minutes)
+   */
+  maxDisconnectionDuration?: number;
+  /**
+   * Whether a recovered socket skips the namespace middlewares.
+   * @default true
+   */
+  skipMiddlewares?: boolean;
+}
+
+/** Options handed to the engine unchanged (see `@switchboard/engine` for their meaning). */
+export interface EngineOptionsPassthrough {
+  /** @default 25000 */
+  pingInterval?: number;
+  /** @default 20000 */
+  pingTimeout?: number;
+  /** @default 10000 */
+  upgradeTimeout?: number;
+  /** @default 1e6 */
+  maxHttpBufferSize?: number;
+  /** @default ["polling", "websocket"] */
+  transports?: readonly string[];
+  /** @default true */
+  allowUpgrades?: boolean;
+  /** Decides whether a handshake may proceed. */
+  allowRequest?: (
+    req: IncomingMessage,
+    fn: (err: string | null | undefined, success: boolean) => void,
+  ) => void;
+  /** CORS and origin policy, as the engine understands it. */
+  cors?: unknown;
+  /** @default true */
+  httpCompression?: unknown;
+  /** @default false */
+  perMessageDeflate?: unknown;
+  /** @default false */
+  cookie?: unknown;
+  /** @default false */
+  allowEIO3?: boolean;
+}
+
+/** Options of `new Server(...)`. */
+export interface ServerOptions extends EngineOptionsPassthrough {
+  /**
+   * The path the engine answers on.
+   * @default "/socket.io/"
+   */
+  path?: string;
+  /**
+   * Accepted for Socket.IO compatibility; this server does not serve a client bundle.
+   * @default false
+   */
+  serveClient?: boolean;
+  /**
+   * The adapter class each namespace instantiates.
+   * @default InMemoryAdapter
+   */
+  adapter?: AdapterConstructor;
+  /**
+   * Milliseconds an engine session may stay open without joining any namespace.
+   * @default 45000
+   */
+  connectTimeout?: number;
+  /**
+   * Restores id, rooms, data and missed packets after a short disconnection. `true` or `{}`
+   * enable it with the defaults of {@link ConnectionStateRecoveryOptions}.
+   * @default false
+   */
+  connectionStateRecovery?: boolean | ConnectionStateRecoveryOptions;
+  /**
+   * Removes a child of a dynamic namespace once its last socket has left.
+   * @default false
+   */
+  cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Limits of the socket packet decoder (attachments per packet, nesting depth).
+   * @default { maxAttachments: 64, maxDepth: 100 }
+   */
+  codecLimits?: SocketCodecLimits;
+}
+
+/** Options after {@link resolveOptions}: every server field set, engine fields passed on. */
+export interface ResolvedServerOptions {
+  readonly path: string;
+  readonly serveClient: boolean;
+  readonly adapter: AdapterConstructor;
+  readonly connectTimeout: number;
+  readonly connectionStateRecovery: Readonly<Required<ConnectionStateRecoveryOptions>> | false;
+  readonly cleanupEmptyChildNamespaces: boolean;
+  readonly codecLimits: SocketCodecLimits;
+  /** What the engine is created with: the passthrough fields plus `path`. */
+  readonly engine: Readonly<EngineOptionsPassthrough & { path: string }>;
+}
+
+/** Defaults, frozen. */
+export const defaultServerOptions = Object.freeze({
+  path: "/socket.io/",
+  serveClient: false,
+  connectTimeout: 45_000,
+  cleanupEmptyChildNamespaces: false,
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  upgradeTimeout: 10_000,
+  maxHttpBufferSize: 1e6,
+  maxDisconnectionDuration: 2 * 60 * 1000,
+  skipMiddlewares: true,
+});
+
+const passthroughKeys = [
+  "transports",
+  "allowUpgrades",
+  "allowRequest",
+  "cors",
+  "httpCompression",
+  "perMessageDeflate",
+  "cookie",
+  "allowEIO3",
+] as const satisfies readonly (keyof EngineOptionsPassthrough)[];
+
+function nonNegative(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new BadOptionError(`${name} must be a finite number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Merges user options over the defaults. Never mutates `options`. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const d = defaultServerOptions;
+  const path = options.path ?? d.path;
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new BadOptionError(`path must start with "/", got ${JSON.stringify(path)}`);
+  }
+  const csr = options.connectionStateRecovery ?? false;
+  const connectionStateRecovery =
+    csr === false
+      ? false
+      : Object.freeze({
+          maxDisconnectionDuration: nonNegative(
+            "connectionStateRecovery.maxDisconnectionDuration",
+            (csr === true ? undefined : csr.maxDisconnectionDuration) ?? d.maxDisconnectionDuration,
+          ),
+          skipMiddlewares: (csr === true ? undefined : csr.skipMiddlewares) ?? d.skipMiddlewares,
+        });
+  const engine: EngineOptionsPassthrough & { path: string } = {
+    path,
+    pingInterval: nonNegative("pingInterval", options.pingInterval ?? d.pingInterval),
+    pingTimeout: nonNegative("pingTimeout", options.pingTimeout ?? d.pingTimeout),
+    upgradeTimeout: nonNegative("upgradeTimeout", options.upgradeTimeout ?? d.upgradeTimeout),
+    maxHttpBufferSize: nonNegative(
+      "maxHttpBufferSize",
+      options.maxHttpBufferSize ?? d.maxHttpBufferSize,
+    ),
+  };
+  for (const key of passthroughKeys) {
+    if (options[key] !== undefined)
+      (engine as unknown as Record<string, unknown>)[key] = options[key];
+  }
+  return Object.freeze({
+    path,
+    serveClient: options.serveClient ?? d.serveClient,
+    adapter: options.adapter ?? InMemoryAdapter,
+    connectTimeout: nonNegative("connectTimeout", options.connectTimeout ?? d.connectTimeout),
+    connectionStateRecovery,
+    cleanupEmptyChildNamespaces:
+      options.cleanupEmptyChildNamespaces ?? d.cleanupEmptyChildNamespaces,
+    codecLimits: Object.freeze({ ...options.codecLimits }),
+    engine: Object.freeze(engine),
+  });
+}

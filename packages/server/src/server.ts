@@ -1,0 +1,421 @@
+/**
+ * The Socket.IO-compatible server: options, namespaces (static and dynamic), the engine it runs
+ * on, and the main namespace's API (`io.emit`, `io.to`, ...) for convenience.
+ */
+import type { Server as HttpServer } from "node:http";
+import type { Room, SocketId } from "./adapters/adapter.js";
+import type { BroadcastOperator } from "./broadcast-operator.js";
+import { Client, type ClientHost } from "./client.js";
+import { debug } from "./debug.js";
+import { type AttachableEngine, createEngine } from "./engine-binding.js";
+import {
+  Namespace,
+  type NamespaceHost,
+  type NamespaceMiddleware,
+  type NamespaceReservedEvents,
+} from "./namespace.js";
+import { type ResolvedServerOptions, resolveOptions, type ServerOptions } from "./options.js";
+import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import type { RemoteSocket } from "./remote-socket.js";
+import type { EngineLike, EngineSession } from "./session.js";
+import type { Socket } from "./socket.js";
+import {
+  type AckResults,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventParamsWithoutAck,
+  type EventsMap,
+  type ReservedOrUserEventNames,
+  type ReservedOrUserListener,
+  StrictEventEmitter,
+} from "./typed-events.js";
+
+/** Events the server emits: the main namespace's, plus "new_namespace". */
+export interface ServerReservedEvents<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> extends NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  new_namespace: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** "open" until `close()`. */
+export type ServerState = "open" | "closing" | "closed";
+
+type Broadcast<E extends EventsMap, D> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<E>,
+  D
+>;
+type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
+
+/** A Socket.IO v5-compatible server. */
+export class Server<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = unknown,
+  >
+  extends StrictEventEmitter<
+    ServerSideEvents,
+    ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >
+  implements NamespaceHost, ClientHost
+{
+  /** Options after defaults. */
+  readonly options: ResolvedServerOptions;
+  /** The main namespace "/". */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The engine carrying the connections, once attached or bound. */
+  engine: EngineLike | undefined;
+  /** The HTTP server attached to, if any. */
+  httpServer: HttpServer | undefined;
+  /** @internal every namespace by name */
+  readonly _nsps = new Map<
+    string,
+    Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  readonly #parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  readonly #clients = new Set<Client>();
+  #state: ServerState = "open";
+  #unbind: (() => void) | undefined;
+  #detach: (() => void) | undefined;
+
+  /**
+   * `new Server()`, `new Server(options)`, `new Server(httpServer, options)` or
+   * `new Server(port, options)` (creates and listens on an HTTP server).
+   */
+  constructor(srvOrOptions?: HttpServer | number | ServerOptions, options?: ServerOptions) {
+    super();
+    const isSrv =
+      typeof srvOrOptions === "number" ||
+      (typeof srvOrOptions === "object" && srvOrOptions !== null && "listen" in srvOrOptions);
+    const opts = isSrv ? options : ((srvOrOptions as ServerOptions | undefined) ?? options);
+    this.options = resolveOptions(opts);
+    this.sockets = this.of("/");
+    if (isSrv) this.attach(srvOrOptions as HttpServer | number);
+  }
+
+  /** "open", "closing" or "closed". */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /**
+   * Creates an engine with this server's options, attaches it to `srv` (or to a new HTTP server
+   * listening on port `srv`) and binds to it.
+   */
+  attach(srv: HttpServer | number): this {
+    const engine: AttachableEngine = createEngine(this.options.engine);
+    const { httpServer, detach } = engine.attachTo(srv, this.options.path);
+    this.httpServer = httpServer;
+    this.#detach = detach;
+    return this.bind(engine);
+  }
+
+  /** Alias of {@link Server.attach}. */
+  listen(srv: HttpServer | number): this {
+    return this.attach(srv);
+  }
+
+  /** Uses an existing engine (anything with the engine's `connection` event). */
+  bind(engine: EngineLike): this {
+    this.#unbind?.();
+    const onconnection = (session: EngineSession) => {
+      if (this.#state !== "open") {
+        session.close();
+        return;
+      }
+      this.#clients.add(new Client(this, session));
+    };
+    engine.on("connection", onconnection);
+    this.engine = engine;
+    this.#unbind = () => engine.off("connection", onconnection);
+    return this;
+  }
+
+  /**
+   * The namespace `name` (created on first use), or a dynamic parent for a RegExp or function;
+   * `fn` is added as its "connection" listener.
+   */
+  of(
+    name: string | NamespaceMatcher,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name !== "string") {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+        this,
+        name,
+      );
+      this.#parents.push(parent);
+      if (fn) parent.on("connection", fn);
+      return parent;
+    }
+    const normalized = name.startsWith("/") ? name : `/${name}`;
+    let nsp = this._nsps.get(normalized);
+    if (!nsp) {
+      debug("creating namespace %s", normalized);
+      nsp = new Namespace(this, normalized);
+      this._nsps.set(normalized, nsp);
+      if (normalized !== "/") this.emitReserved("new_namespace", nsp);
+    }
+    if (fn) nsp.on("connection", fn);
+    return nsp;
+  }
+
+  /** @internal */
+  _resolveNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    fn: (nsp: AnyNamespace | undefined) => void,
+  ): void {
+    const existing = this._nsps.get(name);
+    if (existing) {
+      fn(existing as unknown as AnyNamespace);
+      return;
+    }
+    const parents = [...this.#parents];
+    const tryNext = (i: number): void => {
+      const parent = parents[i];
+      if (!parent) {
+        fn(undefined);
+        return;
+      }
+      parent._matches(name, auth, (matches) => {
+        if (!matches) {
+          tryNext(i + 1);
+          return;
+        }
+        let nsp = this._nsps.get(name);
+        if (!nsp) {
+          nsp = parent._createChild(name);
+          this._nsps.set(name, nsp);
+          this.emitReserved("new_namespace", nsp);
+        }
+        fn(nsp as unknown as AnyNamespace);
+      });
+    };
+    tryNext(0);
+  }
+
+  /** @internal */
+  _onEmptyChild(nsp: AnyNamespace): void {
+    if (!this.options.cleanupEmptyChildNamespaces) return;
+    const parent = this.#parents.find((p) => p === nsp.parent);
+    if (!parent || this._nsps.get(nsp.name) !== (nsp as unknown)) return;
+    debug("removing empty child namespace %s", nsp.name);
+    this._nsps.delete(nsp.name);
+    parent.children.delete(
+      nsp as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    );
+    void nsp.adapter.close();
+  }
+
+  /** @internal */
+  _onClientClose(client: Client): void {
+    this.#clients.delete(client);
+  }
+
+  /** Number of open engine-level clients (for leak checks). */
+  get clientsCount(): number {
+    return this.#clients.size;
+  }
+
+  /**
+   * Closes every socket ("server shutting down"), the adapters, the engine and the HTTP server.
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    if (this.#state !== "open") {
+      fn?.();
+      return;
+    }
+    this.#state = "closing";
+    for (const client of [...this.#clients]) client._closeSockets("server shutting down");
+    for (const client of [...this.#clients]) client.close();
+    for (const nsp of this._nsps.values()) await nsp.adapter.close();
+    this.#unbind?.();
+    this.engine?.close();
+    this.#detach?.();
+    const httpServer = this.httpServer;
+    if (httpServer?.listening) {
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    }
+    this.#state = "closed";
+    fn?.();
+  }
+
+  // -- "connection" on the server means the main namespace's ------------------------------------
+
+  override on<
+    Ev extends ReservedOrUserEventNames<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    if (ev === "connection" || ev === "connect") {
+      this.sockets.on(ev, listener as never);
+      return this;
+    }
+    return super.on(ev, listener as never);
+  }
+
+  override once<
+    Ev extends ReservedOrUserEventNames<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    if (ev === "connection" || ev === "connect") {
+      this.sockets.once(ev, listener as never);
+      return this;
+    }
+    return super.once(ev, listener as never);
+  }
+
+  override off<
+    Ev extends ReservedOrUserEventNames<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    if (ev === "connection" || ev === "connect") {
+      this.sockets.off(ev, listener as never);
+      return this;
+    }
+    return super.off(ev, listener as never);
+  }
+
+  // -- the main namespace's API -----------------------------------------------------------------
+
+  /** Adds a middleware to the main namespace. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** Targets a room of the main namespace. */
+  to(room: Room | readonly Room[]): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  /** Alias of {@link Server.to}. */
+  in(room: Room | readonly Room[]): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  /** Leaves out a room of the main namespace. */
+  except(room: Room | readonly Room[]): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /** Emits to every socket of the main namespace. */
+  override emit<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  /** Emits to every socket of the main namespace and resolves with the responses. */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResults<EmitEvents, Ev>> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  /** Emits a "message" event to the main namespace. */
+  send(...args: unknown[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /** Alias of {@link Server.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Sends an event to the other servers of the cluster. */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<ServerSideEvents, Ev>
+  ): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  /** serverSideEmit resolving with the other servers' responses. */
+  serverSideEmitWithAck(ev: string, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /** The sockets of the main namespace. */
+  fetchSockets(): Promise<
+    RemoteSocket<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>[]
+  > {
+    return this.sockets.fetchSockets();
+  }
+
+  /** Makes every socket of the main namespace join rooms. */
+  socketsJoin(room: Room | readonly Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  /** Makes every socket of the main namespace leave rooms. */
+  socketsLeave(room: Room | readonly Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  /** Disconnects every socket of the main namespace. */
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  /** Ids of the main namespace's sockets. */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  /** Compression of the next broadcast. */
+  compress(compress: boolean): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  /** The next broadcast may be dropped for busy clients. */
+  get volatile(): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  /** Only this server's sockets. */
+  get local(): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  /** Ack timeout of the next broadcast. */
+  timeout(ms: number): Broadcast<EmitEvents, SocketData> {
+    return this.sockets.timeout(ms);
+  }
+}

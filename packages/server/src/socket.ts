@@ -1,0 +1,548 @@
+/**
+ * A socket: one client's membership of one namespace. It sends events (with acks, timeouts,
+ * volatile and compress flags), dispatches incoming events through `socket.use` middlewares and
+ * `onAny` listeners, joins and leaves rooms through the adapter, and closes with Socket.IO's
+ * disconnect reasons.
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import {
+  type EncodedSocketPacket,
+  encodeSocketPacket,
+  type SocketPacket,
+  SocketPacketType,
+} from "@switchboard/protocol";
+import type {
+  AdapterSocket,
+  BroadcastFlags,
+  RecoveredSession,
+  Room,
+  SocketId,
+  WriteOptions,
+} from "./adapters/adapter.js";
+import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { debug, disconnectChannel } from "./debug.js";
+import { AckTimeoutError, ReservedEventError, SocketDisconnectedError } from "./errors.js";
+import { buildHandshake, type Handshake } from "./handshake.js";
+import type { Namespace } from "./namespace.js";
+import {
+  type DisconnectReason,
+  RECOVERABLE_DISCONNECT_REASONS,
+  RESERVED_EVENTS,
+} from "./reserved.js";
+import type { EngineSession } from "./session.js";
+import {
+  type AckResult,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventParamsWithoutAck,
+  type EventsMap,
+  StrictEventEmitter,
+} from "./typed-events.js";
+
+/** Events a socket emits to the application. */
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
+
+/** The life of a socket: middlewares run while "connecting". */
+export type SocketState = "connecting" | "connected" | "disconnecting" | "disconnected";
+
+/** A per-socket middleware: sees each incoming event as `[name, ...args]`. */
+export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+
+// biome-ignore lint/suspicious/noExplicitAny: catch-all listeners receive whatever was sent
+type AnyListener = (...args: any[]) => void;
+
+interface EmitFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  timeout?: number;
+}
+
+interface PendingAck {
+  fn: (...args: unknown[]) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** Set when the callback takes an error first (timeout() was used). */
+  fail: ((err: Error) => void) | undefined;
+}
+
+/** A socket id: 15 random bytes, base64url (20 characters), like Socket.IO's. */
+function newSocketId(): SocketId {
+  return randomBytes(15).toString("base64url");
+}
+
+/** One client's connection to one namespace. */
+export class Socket<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = DefaultEventsMap,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = unknown,
+  >
+  extends StrictEventEmitter<ListenEvents, SocketReservedEvents>
+  implements AdapterSocket
+{
+  /** The socket id; also the name of the room only this socket is in. */
+  readonly id: SocketId;
+  /** The namespace this socket belongs to. */
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The engine-level client that carries this socket (shared by its namespaces). */
+  readonly client: Client;
+  /** What the client presented when connecting. */
+  readonly handshake: Handshake;
+  /** Free-form data, shared with `fetchSockets()` and kept across state recovery. */
+  data: SocketData = {} as SocketData;
+  /** True when this socket's id, rooms, data and missed packets were restored. */
+  readonly recovered: boolean;
+  readonly #pid: string | undefined;
+  readonly #restoredRooms: readonly Room[] | undefined;
+  #missed: unknown[][] | undefined;
+  #state: SocketState = "connecting";
+  readonly #acks = new Map<number, PendingAck>();
+  #flags: EmitFlags = {};
+  readonly #fns: SocketMiddleware[] = [];
+  #anyIncoming: AnyListener[] = [];
+  #anyOutgoing: AnyListener[] = [];
+
+  /** @internal created by the namespace when a CONNECT arrives */
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+    session: RecoveredSession | null,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.handshake = buildHandshake(client.request, auth);
+    if (session) {
+      this.id = session.sid;
+      this.#pid = session.pid;
+      this.data = session.data as SocketData;
+      this.#restoredRooms = session.rooms;
+      this.#missed = session.missedPackets;
+      this.recovered = true;
+    } else {
+      this.id = newSocketId();
+      this.#pid = nsp.connectionStateRecovery ? randomBytes(16).toString("base64url") : undefined;
+      this.#restoredRooms = undefined;
+      this.recovered = false;
+    }
+  }
+
+  /** Where the socket is in its life. */
+  get state(): SocketState {
+    return this.#state;
+  }
+
+  /** True once connected and until disconnected. */
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  /** True when not connected. */
+  get disconnected(): boolean {
+    return this.#state !== "connected";
+  }
+
+  /** The engine session (`socket.conn.transport.name` tells the transport). */
+  get conn(): EngineSession {
+    return this.client.conn;
+  }
+
+  /** The handshake HTTP request. */
+  get request(): IncomingMessage {
+    return this.client.request;
+  }
+
+  /** The rooms this socket is in (a copy). */
+  get rooms(): Set<Room> {
+    return new Set(this.nsp.adapter.socketRooms(this.id));
+  }
+
+  // -- emitting ----------------------------------------------------------------------------
+
+  /**
+   * Sends an event to this client. A function as the last argument is an ack callback (with
+   * `timeout(ms)` it takes an error first).
+   * @throws ReservedEventError for Socket.IO's reserved names
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
+    if (RESERVED_EVENTS.has(ev as string)) throw new ReservedEventError(String(ev));
+    const data: unknown[] = [ev, ...args];
+    const flags = this.#flags;
+    this.#flags = {};
+    const packet: SocketPacket = { type: SocketPacketType.EVENT, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      const id = this.nsp.nextAckId();
+      this.#expectAck(id, last as (...args: unknown[]) => void, flags.timeout);
+      packet.id = id;
+    } else if (this.#pid !== undefined && !flags.volatile && this.connected) {
+      // With recovery on, private packets go through the adapter to get an offset and be kept.
+      const opts = { rooms: new Set([this.id]), except: new Set<Room>(), flags };
+      this.nsp.adapter.broadcast(packet, opts);
+      return true;
+    }
+    this.notifyOutgoing(data);
+    this.#write(packet, flags);
+    return true;
+  }
+
+  /** Emits and resolves with the client's ack (rejects on timeout when `timeout()` is set). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>> {
+    const withError = this.#flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const ack = withError
+        ? (err: Error | null, value: AckResult<EmitEvents, Ev>) =>
+            err ? reject(err) : resolve(value)
+        : (value: AckResult<EmitEvents, Ev>) => resolve(value);
+      (this.emit as (ev: string, ...args: unknown[]) => boolean)(ev as string, ...args, ack);
+    });
+  }
+
+  /** Emits a "message" event. */
+  send(...args: unknown[]): this {
+    (this.emit as (ev: string, ...args: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  /** Alias of {@link Socket.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** The next emit may be dropped if the transport cannot take it now. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** Whether the next emit asks the transport to compress. @default true */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit's ack fails with an error after `ms` milliseconds. */
+  timeout(
+    ms: number,
+  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.#flags.timeout = ms;
+    return this as unknown as Socket<
+      ListenEvents,
+      DecorateAcknowledgements<EmitEvents>,
+      ServerSideEvents,
+      SocketData
+    >;
+  }
+
+  // -- broadcasting from this socket --------------------------------------------------------
+
+  /** Broadcast to a room (or rooms), excluding this socket. */
+  to(
+    room: Room | readonly Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  /** Alias of {@link Socket.to}. */
+  in(
+    room: Room | readonly Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.to(room);
+  }
+
+  /** Broadcast to everyone but these rooms and this socket. */
+  except(
+    room: Room | readonly Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  /** Broadcast to every other socket of the namespace. */
+  get broadcast(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
+    return this.#operator();
+  }
+
+  /** Broadcast only to this server's sockets. */
+  get local(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
+    return this.#operator().local;
+  }
+
+  #operator(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
+    const flags: BroadcastFlags = { ...this.#flags };
+    this.#flags = {};
+    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  // -- rooms ---------------------------------------------------------------------------------
+
+  /** Joins one room or several. */
+  join(rooms: Room | readonly Room[]): void | Promise<void> {
+    return this.nsp.adapter.addAll(this.id, new Set(typeof rooms === "string" ? [rooms] : rooms));
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): void | Promise<void> {
+    return this.nsp.adapter.del(this.id, room);
+  }
+
+  // -- middleware and catch-all listeners ---------------------------------------------------
+
+  /** Adds a middleware run on every incoming event before its listeners. */
+  use(fn: SocketMiddleware): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /** Adds a listener called with every incoming event's name and arguments. */
+  onAny(listener: AnyListener): this {
+    this.#anyIncoming.push(listener);
+    return this;
+  }
+
+  /** Like onAny, but called before the others. */
+  prependAny(listener: AnyListener): this {
+    this.#anyIncoming.unshift(listener);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: AnyListener): this {
+    this.#anyIncoming = listener ? this.#anyIncoming.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The catch-all listeners. */
+  listenersAny(): AnyListener[] {
+    return [...this.#anyIncoming];
+  }
+
+  /** Adds a listener called with every outgoing event's name and arguments. */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.push(listener);
+    return this;
+  }
+
+  /** Like onAnyOutgoing, but called before the others. */
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  /** Removes one outgoing catch-all listener, or all of them. */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...this.#anyOutgoing];
+  }
+
+  // -- closing -------------------------------------------------------------------------------
+
+  /**
+   * Disconnects from this namespace ("server namespace disconnect"); with `close`, closes the
+   * whole connection and so every namespace on it.
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+      return this;
+    }
+    this.#write({ type: SocketPacketType.DISCONNECT, nsp: this.nsp.name }, {});
+    this._onclose("server namespace disconnect");
+    return this;
+  }
+
+  // -- AdapterSocket ---------------------------------------------------------------------------
+
+  /** @internal writes frames encoded once for a whole broadcast */
+  writeEncoded(frames: EncodedSocketPacket, options: WriteOptions): void {
+    this.client.writeToEngine(frames, options);
+  }
+
+  /** @internal */
+  notifyOutgoing(args: readonly unknown[]): void {
+    if (this.#anyOutgoing.length === 0) return;
+    for (const listener of [...this.#anyOutgoing]) listener.apply(this, args as unknown[]);
+  }
+
+  /** @internal */
+  registerAck(id: number, ack: (...args: unknown[]) => void): void {
+    this.#acks.set(id, { fn: ack, timer: undefined, fail: undefined });
+  }
+
+  // -- internals called by the namespace and the client ------------------------------------
+
+  /** @internal joins its rooms, sends CONNECT (and what it missed, when recovered) */
+  _onconnect(): void {
+    this.#state = "connected";
+    void this.join(this.#restoredRooms ?? [this.id]);
+    const data: Record<string, string> = { sid: this.id };
+    if (this.#pid !== undefined) data.pid = this.#pid;
+    this.#write({ type: SocketPacketType.CONNECT, nsp: this.nsp.name, data }, {});
+    const missed = this.#missed;
+    this.#missed = undefined;
+    for (const args of missed ?? []) {
+      this.#write({ type: SocketPacketType.EVENT, nsp: this.nsp.name, data: args }, {});
+    }
+  }
+
+  /** @internal refuses the connection with a CONNECT_ERROR built from a middleware error */
+  _refuse(err: Error & { data?: unknown }): void {
+    const data: Record<string, unknown> = { message: err.message };
+    if (err.data !== undefined) data.data = err.data;
+    this.#write({ type: SocketPacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, {});
+    this.#state = "disconnected";
+  }
+
+  /** @internal handles a decoded packet addressed to this socket's namespace */
+  _onpacket(packet: SocketPacket): void {
+    switch (packet.type) {
+      case SocketPacketType.EVENT:
+      case SocketPacketType.BINARY_EVENT:
+        this.#onevent(packet);
+        break;
+      case SocketPacketType.ACK:
+      case SocketPacketType.BINARY_ACK:
+        this.#onack(packet);
+        break;
+      case SocketPacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+        break;
+    }
+  }
+
+  /** @internal closes with a reason; "disconnecting" fires while the rooms are still set */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (this.#state !== "connected") return;
+    this.#state = "disconnecting";
+    debug("socket %s of %s closing: %s", this.id, this.nsp.name, reason);
+    this.emitReserved("disconnecting", reason, description);
+    if (this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
+      this.nsp.adapter.persistSession({
+        sid: this.id,
+        pid: this.#pid,
+        rooms: [...this.rooms],
+        data: this.data,
+      });
+    }
+    this.nsp.adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.client._remove(this as unknown as Parameters<Client["_remove"]>[0]);
+    this.#state = "disconnected";
+    this.#failPendingAcks();
+    disconnectChannel.publish({ nsp: this.nsp.name, id: this.id, reason });
+    this.emitReserved("disconnect", reason, description);
+  }
+
+  #failPendingAcks(): void {
+    for (const ack of this.#acks.values()) {
+      clearTimeout(ack.timer);
+      ack.fail?.(new SocketDisconnectedError());
+    }
+    this.#acks.clear();
+  }
+
+  #write(packet: SocketPacket, flags: EmitFlags): void {
+    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
+    this.client.writeToEngine(frames, {
+      volatile: flags.volatile === true,
+      compress: flags.compress !== false,
+    });
+  }
+
+  #expectAck(id: number, fn: (...args: unknown[]) => void, timeout: number | undefined): void {
+    if (timeout === undefined) {
+      this.#acks.set(id, { fn, timer: undefined, fail: undefined });
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      fn.call(this, new AckTimeoutError());
+    }, timeout);
+    const withNull = (...args: unknown[]) => fn.call(this, null, ...args);
+    const fail = (err: Error) => fn.call(this, err);
+    this.#acks.set(id, { fn: withNull, timer, fail });
+  }
+
+  #onevent(packet: SocketPacket): void {
+    const args = packet.data as unknown[];
+    if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
+    for (const listener of [...this.#anyIncoming]) listener.apply(this, args);
+    this.#run(args, (err) => {
+      if (err) {
+        this.#onerror(err);
+        return;
+      }
+      if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
+    });
+  }
+
+  #run(args: unknown[], done: (err?: Error) => void): void {
+    const fns = this.#fns;
+    let i = 0;
+    const next = (err?: Error): void => {
+      const fn = err ? undefined : fns[i++];
+      if (!fn) {
+        done(err);
+        return;
+      }
+      fn(args, next);
+    };
+    next();
+  }
+
+  #onerror(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emitReserved("error", err);
+    else debug("socket %s: unhandled middleware error: %s", this.id, err.message);
+  }
+
+  #ackFor(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.#write({ type: SocketPacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
+    };
+  }
+
+  #onack(packet: SocketPacket): void {
+    const ack = this.#acks.get(packet.id!);
+    if (!ack) {
+      debug("socket %s: ack %d is unknown or expired", this.id, packet.id);
+      return;
+    }
+    this.#acks.delete(packet.id!);
+    clearTimeout(ack.timer);
+    ack.fn.apply(this, packet.data as unknown[]);
+  }
+}

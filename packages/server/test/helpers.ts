@@ -1,0 +1,96 @@
+/**
+ * Test doubles: an engine session that records what the server sends and lets a test feed exact
+ * wire strings, and an engine that announces such sessions.
+ */
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import { Server, type ServerOptions } from "@switchboard/server";
+import type {
+  EngineLike,
+  EngineSession,
+  SessionCloseReason,
+  SessionData,
+  SessionState,
+} from "../src/session.ts";
+
+let nextId = 0;
+
+/** A session that records every frame sent to it. */
+export class FakeSession extends EventEmitter implements EngineSession {
+  readonly id = `sess${nextId++}`;
+  readonly request: IncomingMessage;
+  readonly transport = { name: "websocket" };
+  state: SessionState = "open";
+  writable = true;
+  /** Every frame written, in order (strings as is, binary as Buffers). */
+  readonly sent: (string | Buffer)[] = [];
+  readonly closeReasons: SessionCloseReason[] = [];
+
+  constructor(url = "/socket.io/?EIO=4&transport=websocket", headers: Record<string, string> = {}) {
+    super();
+    this.request = {
+      url,
+      headers: { host: "localhost", ...headers },
+      socket: { remoteAddress: "127.0.0.1" },
+    } as unknown as IncomingMessage;
+  }
+
+  send(data: SessionData): this {
+    if (this.state !== "open") throw new Error("send on a closed session");
+    this.sent.push(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
+    this.emit("sent", data);
+    return this;
+  }
+
+  /** Feeds a frame as if the client had sent it. */
+  receive(data: string | Buffer): void {
+    this.emit("message", data);
+  }
+
+  /** Server-side close, as the engine would do it. */
+  close(): this {
+    if (this.state === "closed") return this;
+    this.state = "closed";
+    this.closeReasons.push("forced close");
+    this.emit("close", "forced close");
+    return this;
+  }
+
+  /** The transport went away (client side). */
+  drop(reason: SessionCloseReason = "transport close"): void {
+    this.state = "closed";
+    this.emit("close", reason);
+  }
+
+  /** Clears and returns the frames sent so far. */
+  take(): (string | Buffer)[] {
+    return this.sent.splice(0);
+  }
+}
+
+/** An engine that announces sessions on demand. */
+export class FakeEngine extends EventEmitter implements EngineLike {
+  closed = false;
+  clientsCount = 0;
+  close(): void {
+    this.closed = true;
+  }
+  /** Opens a session and announces it. */
+  open(session = new FakeSession()): FakeSession {
+    this.emit("connection", session);
+    return session;
+  }
+}
+
+/** A server bound to a fake engine. */
+export function fakeServer(options?: ServerOptions): { io: Server; engine: FakeEngine } {
+  const io = new Server(options);
+  const engine = new FakeEngine();
+  io.bind(engine);
+  return { io, engine };
+}
+
+/** Resolves at the next macrotask (lets async middleware chains settle). */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

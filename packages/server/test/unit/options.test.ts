@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  BadOptionError,
+  defaultServerOptions,
+  InMemoryAdapter,
+  resolveOptions,
+  type ServerOptions,
+} from "@switchboard/server";
+
+test("defaults are Socket.IO's", () => {
+  const o = resolveOptions();
+  assert.equal(o.path, "/socket.io/");
+  assert.equal(o.connectTimeout, 45_000);
+  assert.equal(o.serveClient, false);
+  assert.equal(o.connectionStateRecovery, false);
+  assert.equal(o.cleanupEmptyChildNamespaces, false);
+  assert.equal(o.adapter, InMemoryAdapter);
+  assert.deepEqual(o.engine, {
+    path: "/socket.io/",
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    upgradeTimeout: 10_000,
+    maxHttpBufferSize: 1e6,
+  });
+  assert.ok(Object.isFrozen(defaultServerOptions));
+  assert.ok(Object.isFrozen(o));
+});
+
+test("user values win, 0 is kept, undefined does not erase a default, input is not mutated", () => {
+  const input: ServerOptions = {
+    connectTimeout: 0,
+    pingInterval: undefined,
+    transports: ["websocket"],
+    connectionStateRecovery: {},
+  };
+  const copy = structuredClone(input);
+  const o = resolveOptions(input);
+  assert.equal(o.connectTimeout, 0);
+  assert.equal(o.engine.pingInterval, 25_000);
+  assert.deepEqual(o.engine.transports, ["websocket"]);
+  assert.deepEqual(o.connectionStateRecovery, {
+    maxDisconnectionDuration: 120_000,
+    skipMiddlewares: true,
+  });
+  assert.deepEqual(input, copy);
+});
+
+test("impossible values are refused with a coded error", () => {
+  assert.throws(() => resolveOptions({ connectTimeout: -1 }), BadOptionError);
+  assert.throws(() => resolveOptions({ path: "socket.io" }), { code: "SB_ERR_BAD_OPTION" });
+  assert.throws(
+    () => resolveOptions({ connectionStateRecovery: { maxDisconnectionDuration: Number.NaN } }),
+    { code: "SB_ERR_BAD_OPTION" },
+  );
+});
