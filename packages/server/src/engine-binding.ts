@@ -2,9 +2,8 @@
  * Creating and attaching the engine. Kept apart from the server so that the server core
  * depends only on the session interfaces of ./session.ts.
  */
-import type { Server as HttpServer } from "node:http";
-import { NotAttachedError } from "./errors.js";
-import type { EngineOptionsPassthrough } from "./options.js";
+import { createServer, type Server as HttpServer } from "node:http";
+import { Engine, type EngineOptions } from "@switchboard/engine";
 import type { EngineLike } from "./session.js";
 
 /** An engine that can attach itself to an HTTP server. */
@@ -12,9 +11,17 @@ export interface AttachableEngine extends EngineLike {
   attachTo(srv: HttpServer | number, path: string): { httpServer: HttpServer; detach: () => void };
 }
 
-/** Creates the engine with Socket.IO's option names. */
-export function createEngine(
-  _options: EngineOptionsPassthrough & { path: string },
-): AttachableEngine {
-  throw new NotAttachedError("attach()");
+/**
+ * Creates an `@switchboard/engine` Engine with Socket.IO's option names; `attachTo` takes an HTTP
+ * server, or a port on which it creates one and listens.
+ */
+export function createEngine(options: EngineOptions & { path: string }): AttachableEngine {
+  const engine = new Engine(options) as Engine & AttachableEngine;
+  engine.attachTo = (srv, path) => {
+    const httpServer = typeof srv === "number" ? createServer() : srv;
+    const detach = engine.attach(httpServer, { path });
+    if (typeof srv === "number") httpServer.listen(srv);
+    return { httpServer, detach };
+  };
+  return engine;
 }

@@ -43,7 +43,6 @@ export {
 export {
   type ConnectionStateRecoveryOptions,
   defaultServerOptions,
-  type EngineOptionsPassthrough,
   type ResolvedServerOptions,
   resolveOptions,
   type ServerOptions,

@@ -2,7 +2,7 @@
  * Server options: Socket.IO's names and defaults. {@link resolveOptions} merges the caller's
  * options over frozen defaults once, with `??`, and refuses impossible values.
  */
-import type { IncomingMessage } from "node:http";
+import type { EngineOptions } from "@switchboard/engine";
 import type { SocketCodecLimits } from "@switchboard/protocol";
 import type { AdapterConstructor } from "./adapters/adapter.js";
 import { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
@@ -22,39 +22,12 @@ export interface ConnectionStateRecoveryOptions {
   skipMiddlewares?: boolean;
 }
 
-/** Options handed to the engine unchanged (see `@switchboard/engine` for their meaning). */
-export interface EngineOptionsPassthrough {
-  /** @default 25000 */
-  pingInterval?: number;
-  /** @default 20000 */
-  pingTimeout?: number;
-  /** @default 10000 */
-  upgradeTimeout?: number;
-  /** @default 1e6 */
-  maxHttpBufferSize?: number;
-  /** @default ["polling", "websocket"] */
-  transports?: readonly string[];
-  /** @default true */
-  allowUpgrades?: boolean;
-  /** Decides whether a handshake may proceed. */
-  allowRequest?: (
-    req: IncomingMessage,
-    fn: (err: string | null | undefined, success: boolean) => void,
-  ) => void;
-  /** CORS and origin policy, as the engine understands it. */
-  cors?: unknown;
-  /** @default true */
-  httpCompression?: unknown;
-  /** @default false */
-  perMessageDeflate?: unknown;
-  /** @default false */
-  cookie?: unknown;
-  /** @default false */
-  allowEIO3?: boolean;
-}
-
-/** Options of `new Server(...)`. */
-export interface ServerOptions extends EngineOptionsPassthrough {
+/**
+ * Options of `new Server(...)`: the engine's options (pingInterval, pingTimeout, upgradeTimeout,
+ * maxHttpBufferSize, transports, allowUpgrades, allowRequest, cors, httpCompression,
+ * perMessageDeflate, cookie, ...; see `@switchboard/engine`) plus the server's own.
+ */
+export interface ServerOptions extends EngineOptions {
   /**
    * The path the engine answers on.
    * @default "/socket.io/"
@@ -103,7 +76,7 @@ export interface ResolvedServerOptions {
   readonly cleanupEmptyChildNamespaces: boolean;
   readonly codecLimits: SocketCodecLimits;
   /** What the engine is created with: the passthrough fields plus `path`. */
-  readonly engine: Readonly<EngineOptionsPassthrough & { path: string }>;
+  readonly engine: Readonly<EngineOptions & { path: string }>;
 }
 
 /** Defaults, frozen. */
@@ -120,16 +93,16 @@ export const defaultServerOptions = Object.freeze({
   skipMiddlewares: true,
 });
 
-const passthroughKeys = [
-  "transports",
-  "allowUpgrades",
-  "allowRequest",
-  "cors",
-  "httpCompression",
-  "perMessageDeflate",
-  "cookie",
-  "allowEIO3",
-] as const satisfies readonly (keyof EngineOptionsPassthrough)[];
+/** Keys that are the server's own; every other option is the engine's. */
+const serverKeys: ReadonlySet<string> = new Set([
+  "path",
+  "serveClient",
+  "adapter",
+  "connectTimeout",
+  "connectionStateRecovery",
+  "cleanupEmptyChildNamespaces",
+  "codecLimits",
+]);
 
 function nonNegative(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -156,7 +129,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
           ),
           skipMiddlewares: (csr === true ? undefined : csr.skipMiddlewares) ?? d.skipMiddlewares,
         });
-  const engine: EngineOptionsPassthrough & { path: string } = {
+  const engine: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!serverKeys.has(key) && value !== undefined) engine[key] = value;
+  }
+  Object.assign(engine, {
     path,
     pingInterval: nonNegative("pingInterval", options.pingInterval ?? d.pingInterval),
     pingTimeout: nonNegative("pingTimeout", options.pingTimeout ?? d.pingTimeout),
@@ -165,11 +142,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
       "maxHttpBufferSize",
       options.maxHttpBufferSize ?? d.maxHttpBufferSize,
     ),
-  };
-  for (const key of passthroughKeys) {
-    if (options[key] !== undefined)
-      (engine as unknown as Record<string, unknown>)[key] = options[key];
-  }
+  });
   return Object.freeze({
     path,
     serveClient: options.serveClient ?? d.serveClient,
@@ -179,6 +152,6 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     cleanupEmptyChildNamespaces:
       options.cleanupEmptyChildNamespaces ?? d.cleanupEmptyChildNamespaces,
     codecLimits: Object.freeze({ ...options.codecLimits }),
-    engine: Object.freeze(engine),
+    engine: Object.freeze(engine) as unknown as EngineOptions & { path: string },
   });
 }
