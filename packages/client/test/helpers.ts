@@ -42,6 +42,6 @@ export function next<T extends unknown[] = unknown[]>(
   event: string,
 ): Promise<T> {
   return new Promise((resolve) => {
-    emitter.once(event, ((...args: T) => resolve(args)) as (...args: never[]) => void);
+    emitter.once(event, ((...args: T) => resolve(args)) as unknown as (...args: never[]) => void);
   });
 }
