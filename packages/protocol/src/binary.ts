@@ -103,7 +103,9 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) {
     return buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  // Copy with the Uint8Array constructor: on a Node Buffer, slice() is a view, and the view's
+  // buffer may be Node's shared 8 KiB pool, which holds other data.
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
 /** Converts received binary data (whatever a transport produced) to the requested type. */

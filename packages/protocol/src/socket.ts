@@ -493,13 +493,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Whether `data` has the shape packets of `type` require (socket.io-protocol v5). */
+/**
+ * Whether `data` (and `id`) have the shape packets of `type` require (socket.io-protocol v5,
+ * "Exchange protocol"): only EVENT asks for an ack and only ACK answers one.
+ */
 function isValidPayload(type: SocketPacketType, data: unknown, id: number | undefined): boolean {
   switch (type) {
     case SocketPacketType.CONNECT:
-      return data === undefined || isPlainObject(data);
+      return (data === undefined || isPlainObject(data)) && id === undefined;
     case SocketPacketType.DISCONNECT:
-      return data === undefined;
+      return data === undefined && id === undefined;
     case SocketPacketType.EVENT:
     case SocketPacketType.BINARY_EVENT:
       return Array.isArray(data) && typeof data[0] === "string";
@@ -507,16 +510,16 @@ function isValidPayload(type: SocketPacketType, data: unknown, id: number | unde
     case SocketPacketType.BINARY_ACK:
       return Array.isArray(data) && id !== undefined;
     default:
-      return isPlainObject(data);
+      return isPlainObject(data) && id === undefined;
   }
 }
 
 function payloadRule(type: SocketPacketType): string {
   switch (type) {
     case SocketPacketType.CONNECT:
-      return "an object or nothing";
+      return "an object or nothing, and no ack id";
     case SocketPacketType.DISCONNECT:
-      return "no payload";
+      return "no payload and no ack id";
     case SocketPacketType.EVENT:
     case SocketPacketType.BINARY_EVENT:
       return "an array whose first item is the event name";
@@ -524,7 +527,7 @@ function payloadRule(type: SocketPacketType): string {
     case SocketPacketType.BINARY_ACK:
       return "an array, and an ack id";
     default:
-      return "an object";
+      return "an object, and no ack id";
   }
 }
 
