@@ -9,6 +9,11 @@ import { after, before, describe, test } from "node:test";
 import { Socket as ClientSocket, type SocketOptions } from "engine.io-client";
 import { type Harness, startEngine } from "./helpers.js";
 
+/** The next emission of a client event (the client's emitter is not a Node EventEmitter). */
+function event(client: ClientSocket, name: "open" | "upgrade" | "ping"): Promise<void> {
+  return new Promise((resolve) => client.once(name, () => resolve()));
+}
+
 describe("engine.io-client interop", { timeout: 10000 }, () => {
   let h: Harness;
   before(async () => {
@@ -36,7 +41,7 @@ describe("engine.io-client interop", { timeout: 10000 }, () => {
 
   async function connect(options: Partial<SocketOptions>): Promise<ClientSocket> {
     const client = new ClientSocket(`http://127.0.0.1:${h.port}`, options);
-    await once(client, "open");
+    await event(client, "open");
     return client;
   }
 
@@ -54,8 +59,8 @@ describe("engine.io-client interop", { timeout: 10000 }, () => {
     assert.equal(client.transport.name, "polling");
     await roundTrip(client);
     // Two heartbeats answered by the client: the session is still open.
-    await once(client, "ping");
-    await once(client, "ping");
+    await event(client, "ping");
+    await event(client, "ping");
     assert.equal(h.engine.sessions.get(client.id!)?.state, "open");
     await roundTrip(client);
     await disconnect(client);
@@ -73,9 +78,9 @@ describe("engine.io-client interop", { timeout: 10000 }, () => {
     const sessionUpgraded = new Promise<void>((resolve) => {
       h.engine.once("connection", (session) => session.once("upgrade", () => resolve()));
     });
-    await once(client, "open");
+    await event(client, "open");
     assert.equal(client.transport.name, "polling");
-    await once(client, "upgrade");
+    await event(client, "upgrade");
     await sessionUpgraded;
     assert.equal(client.transport.name, "websocket");
     assert.equal(h.engine.sessions.get(client.id!)?.transport.name, "websocket");
@@ -97,9 +102,9 @@ describe("engine.io-client interop", { timeout: 10000 }, () => {
     session.on("upgrading", () => {
       for (let i = 0; i < 10; i++) session.send(`s${i}`);
     });
-    await once(client, "open");
+    await event(client, "open");
     for (let i = 0; i < 10; i++) client.send(`c${i}`);
-    await once(client, "upgrade");
+    await event(client, "upgrade");
     for (let i = 10; i < 20; i++) client.send(`c${i}`);
     for (let i = 10; i < 20; i++) session.send(`s${i}`);
     await all;
