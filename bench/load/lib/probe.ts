@@ -17,9 +17,9 @@ export async function probe(target: TargetName, timeoutMs: number): Promise<stri
     const frame = kind === "sio" ? eventFrame("echo", "probe") : "probe";
     const echoed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      client.onFrame = (text) => {
+      client.onFrame = (data) => {
         clearTimeout(timer);
-        resolve(text === frame);
+        resolve(data.toString() === frame);
       };
       client.send(frame);
     });

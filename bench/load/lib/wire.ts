@@ -41,18 +41,30 @@ export function makePayload(bytes: number): string {
 /** "sio": Engine.IO/Socket.IO handshake then events; "raw": plain frames, ready on open. */
 export type WireKind = "sio" | "raw";
 
+/**
+ * A zero masking key. RFC 6455 wants client masks unpredictable (against cache poisoning by
+ * intermediaries); on loopback there are none, and with an all-zero key `ws` skips the XOR, so
+ * the load generator spends its core on the protocol rather than on masking.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
+const PING_BYTE = ENGINE_PING.charCodeAt(0);
+
 /** One connected client. After `ready`, every application frame goes to `onFrame`. */
 export class WireClient {
   /** Called with each application frame (heartbeats are answered here and not passed on). */
-  onFrame: (text: string) => void = () => {};
+  onFrame: (data: Buffer) => void = () => {};
 
   constructor(
     readonly ws: WebSocket,
     readonly kind: WireKind,
   ) {}
 
-  send(text: string): void {
-    this.ws.send(text);
+  /** Sends a text frame; a Buffer holds its UTF-8 bytes, encoded once by the caller. */
+  send(data: string | Buffer): void {
+    this.ws.send(data, { binary: false });
   }
 
   /** Drops the TCP connection at once (teardown; the server child is killed right after). */
@@ -74,7 +86,10 @@ export function connectClient(
   timeoutMs: number,
 ): Promise<WireClient> {
   const path = kind === "sio" ? SIO_WS_PATH : rawPath;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, {
+    perMessageDeflate: false,
+    generateMask: zeroMask,
+  });
   const client = new WireClient(ws, kind);
   let state: HandshakeState = "connecting";
   return new Promise((resolve, reject) => {
@@ -96,13 +111,15 @@ export function connectClient(
       if (kind === "raw") ready();
       else state = "awaiting-open";
     });
-    ws.on("message", (data) => {
-      const text = (data as Buffer).toString();
+    ws.on("message", (raw) => {
+      const data = raw as Buffer;
+      if (state === "ready") {
+        if (kind === "sio" && data.length === 1 && data[0] === PING_BYTE) ws.send(ENGINE_PONG);
+        else client.onFrame(data);
+        return;
+      }
+      const text = data.toString();
       switch (state) {
-        case "ready":
-          if (kind === "sio" && text === ENGINE_PING) ws.send(ENGINE_PONG);
-          else client.onFrame(text);
-          return;
         case "awaiting-open":
           if (!text.startsWith("0")) return fail(`expected engine OPEN, got ${text.slice(0, 40)}`);
           state = "awaiting-ack";

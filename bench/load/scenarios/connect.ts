@@ -1,52 +1,64 @@
 /**
  * Connection setup: `concurrency` workers each open a fresh WebSocket, run the handshake to the
  * point where the client may emit, close it (a normal close frame, not awaited) and start the
- * next, until `total` handshakes or `maxMs`. Figures: handshakes/s, p50 handshake time, server
- * CPU µs per handshake (its share of the closes included).
+ * next, for the warm-up and the measurement windows. Per window: handshakes/s, p50 handshake
+ * time, server CPU µs per handshake (its share of the closes included).
  *
  * Wire: upgrade on `/socket.io/?EIO=4&transport=websocket`, server `0{...}`, client `40`,
  * server `40{"sid":...}` = done. Bare ws: done when the upgrade's 101 is in (no protocol).
  */
 import { percentile, Sample } from "../lib/report.ts";
-import { cpuMicros, type Scenario } from "../lib/scenario.ts";
+import {
+  cpuPerOp,
+  measureWindows,
+  ratePerSecond,
+  type Scenario,
+  summarize,
+} from "../lib/scenario.ts";
 import { connectClient, now } from "../lib/wire.ts";
+
+const METRICS = [
+  { key: "rate", label: "handshakes/s", better: "higher" },
+  { key: "p50", label: "handshake p50 ms", better: "lower" },
+  { key: "cpu", label: "server CPU µs/handshake", better: "lower" },
+] as const;
 
 export const connect: Scenario = {
   name: "connect",
   title: "Connection setup",
-  metrics: [
-    { key: "rate", label: "handshakes/s", better: "higher" },
-    { key: "p50", label: "handshake p50 ms", better: "lower" },
-    { key: "cpu", label: "server CPU µs/handshake", better: "lower" },
-  ],
+  metrics: METRICS,
   async run({ server, kind, config }) {
-    const { total, concurrency, maxMs } = config.connect;
-    const latencies = new Sample();
-    let started = 0;
-    const before = await server.stats();
-    const start = now();
-    const deadline = start + maxMs;
+    let running = true;
+    let done = 0;
+    let latencies = new Sample();
+    let failure: unknown;
     const worker = async (): Promise<void> => {
-      while (started < total && now() < deadline) {
-        started++;
+      while (running && failure === undefined) {
         const t0 = now();
-        const client = await connectClient(server.port, kind, "/echo", config.handshakeTimeoutMs);
-        latencies.push(now() - t0);
-        client.ws.close();
+        try {
+          const client = await connectClient(server.port, kind, "/echo", config.handshakeTimeoutMs);
+          done++;
+          latencies.push(now() - t0);
+          client.ws.close();
+        } catch (error) {
+          failure ??= error;
+        }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const elapsed = now() - start;
-    const after = await server.stats();
-    const done = latencies.length;
-    const sorted = latencies.sorted();
-    return {
-      values: {
-        rate: done / (elapsed / 1000),
-        p50: percentile(sorted, 50),
-        cpu: cpuMicros(before, after) / done,
-      },
-      note: done < total ? `${done} handshakes in the ${maxMs} ms budget` : undefined,
-    };
+    const workers = Promise.all(Array.from({ length: config.connect.concurrency }, worker));
+    const windows = await measureWindows(server, config.measure, () => {
+      const tally = { count: done, latencies };
+      done = 0;
+      latencies = new Sample();
+      return tally;
+    });
+    running = false;
+    await workers;
+    if (failure !== undefined) throw failure;
+    return summarize(METRICS, windows, (w) => ({
+      rate: ratePerSecond(w),
+      p50: percentile(w.latencies, 50),
+      cpu: cpuPerOp(w),
+    }));
   },
 };

@@ -10,6 +10,7 @@ import { connectClient, connectMany, delay } from "../lib/wire.ts";
 export const memory: Scenario = {
   name: "memory",
   title: "Idle memory",
+  singleRound: true,
   metrics: [
     { key: "rss", label: "idle RSS KiB/conn", better: "lower", goal: 0.6 },
     { key: "heap", label: "idle heap KiB/conn", better: "lower", goal: 0.6 },

@@ -16,7 +16,13 @@
  */
 import { Agent, request } from "node:http";
 import { percentile, Sample } from "../lib/report.ts";
-import { cpuMicros, type Scenario } from "../lib/scenario.ts";
+import {
+  cpuPerOp,
+  measureWindows,
+  ratePerSecond,
+  type Scenario,
+  summarize,
+} from "../lib/scenario.ts";
 import {
   delay,
   ENGINE_PING,
@@ -28,8 +34,6 @@ import {
   SIO_CONNECT,
   SIO_POLLING_PATH,
 } from "../lib/wire.ts";
-
-type Phase = "warmup" | "measure" | "drain";
 
 function httpText(
   agent: Agent,
@@ -132,17 +136,19 @@ class PollingClient {
   }
 }
 
+const METRICS = [
+  { key: "rate", label: "polling echo msgs/s", better: "higher", goal: 1.5 },
+  { key: "p50", label: "polling echo p50 ms", better: "lower" },
+  { key: "cpu", label: "polling server CPU µs/msg", better: "lower" },
+] as const;
+
 export const polling: Scenario = {
   name: "polling",
   title: "Long-polling echo",
-  metrics: [
-    { key: "rate", label: "polling echo msgs/s", better: "higher", goal: 1.5 },
-    { key: "p50", label: "polling echo p50 ms", better: "lower" },
-    { key: "cpu", label: "polling server CPU µs/msg", better: "lower" },
-  ],
+  metrics: METRICS,
   notApplicable: { ws: "bare ws has no long-polling transport" },
   async run({ server, config }) {
-    const { clients: count, payloadBytes, warmupMs, measureMs } = config.polling;
+    const { clients: count, payloadBytes } = config.polling;
     const frame = eventFrame("echo", makePayload(payloadBytes));
     const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
     const clients: PollingClient[] = [];
@@ -154,11 +160,11 @@ export const polling: Scenario = {
         );
         clients.push(...opened);
       }
-      let phase: Phase = "warmup";
+      let sending = true;
       let received = 0;
       let outstanding = 0;
       let wrong = 0;
-      const latencies = new Sample();
+      let latencies = new Sample();
       for (const client of clients) {
         let sentAt = 0;
         const sendNext = (): void => {
@@ -172,36 +178,30 @@ export const polling: Scenario = {
             return;
           }
           outstanding--;
-          if (phase === "measure") {
-            received++;
-            latencies.push(now() - sentAt);
-          }
-          if (phase !== "drain") sendNext();
+          received++;
+          latencies.push(now() - sentAt);
+          if (sending) sendNext();
         };
         void client.poll();
         sendNext();
       }
-      await delay(warmupMs);
-      const before = await server.stats();
-      phase = "measure";
-      const start = now();
-      await delay(measureMs);
-      phase = "drain";
-      const elapsed = now() - start;
-      const after = await server.stats();
+      const windows = await measureWindows(server, config.measure, () => {
+        const tally = { count: received, latencies };
+        received = 0;
+        latencies = new Sample();
+        return tally;
+      });
+      sending = false;
       const drainDeadline = now() + config.drainMs;
       while (outstanding > 0 && now() < drainDeadline) await delay(20);
       const failure = clients.find((c) => c.failure)?.failure;
       if (failure) throw failure;
       if (wrong > 0) throw new Error(`${wrong} unexpected packets`);
-      const sorted = latencies.sorted();
-      return {
-        values: {
-          rate: received / (elapsed / 1000),
-          p50: percentile(sorted, 50),
-          cpu: cpuMicros(before, after) / received,
-        },
-      };
+      return summarize(METRICS, windows, (w) => ({
+        rate: ratePerSecond(w),
+        p50: percentile(w.latencies, 50),
+        cpu: cpuPerOp(w),
+      }));
     } finally {
       for (const client of clients) client.stopped = true;
       agent.destroy();
