@@ -64,10 +64,9 @@ export async function start(mode: Mode, options?: ServerOptions): Promise<Harnes
 
 /** Resolves with the arguments of the next `event` on `emitter`. */
 export function next<T extends unknown[] = unknown[]>(
-  emitter: { once(ev: string, fn: (...args: never[]) => void): unknown },
+  // biome-ignore lint/suspicious/noExplicitAny: any emitter's once() (typed or not) will do
+  emitter: { once(ev: string, fn: (...args: any[]) => void): unknown },
   event: string,
 ): Promise<T> {
-  return new Promise((resolve) =>
-    emitter.once(event, (...args: never[]) => resolve(args as unknown as T)),
-  );
+  return new Promise((resolve) => emitter.once(event, (...args: unknown[]) => resolve(args as T)));
 }
