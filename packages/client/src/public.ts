@@ -14,7 +14,7 @@ export type {
   EngineEvents,
   EngineState,
 } from "./core/engine.js";
-export { ClientError, ClientErrorCode, clientErrorMessages } from "./core/errors.js";
+export { ClientError, ClientErrorCode, clientErrorMessage } from "./core/errors.js";
 export { forgetTransports, type TransportMemory } from "./core/ladder.js";
 export type { ManagerCloseReason, ManagerEvents, ManagerState } from "./core/manager.js";
 export {

@@ -103,3 +103,19 @@ export class Emitter<Listen extends EventsMap, Reserved extends EventsMap = List
     for (const listener of list.slice()) listener.apply(this, args);
   }
 }
+
+type Loose = {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+};
+
+/** Adds a listener to any emitter; returns the detach() that removes exactly it. */
+export function listen(
+  emitter: object,
+  event: string,
+  listener: (...args: never[]) => void,
+): () => void {
+  const e = emitter as Loose;
+  e.on(event, listener);
+  return () => e.off(event, listener);
+}

@@ -40,15 +40,9 @@ export type EngineCloseReason =
 
 /** Events of an {@link EngineClient}. */
 export interface EngineEvents {
-  /** The handshake completed. */
+  /** The handshake completed (`handshake` holds the open packet's data). */
   open(): void;
-  /** The open packet's data. */
-  handshake(data: OpenPacketData): void;
-  /** Every packet received. */
-  packet(packet: EnginePacket): void;
   /** A message (the payload of a `4` packet). */
-  data(data: string | BinaryData): void;
-  /** Alias of `data`. */
   message(data: string | BinaryData): void;
   /** The server pinged (the pong is already sent). */
   ping(): void;
@@ -72,12 +66,9 @@ export interface EngineEndpoint {
 }
 
 /** Rough byte size of a packet on the wire, to keep polling batches under `maxPayload`. */
-function packetSize(packet: EnginePacket): number {
-  const data = packet.data;
-  if (data === undefined) return 1;
+function packetSize({ data }: EnginePacket): number {
   if (typeof data === "string") return 1 + data.length * 3;
-  const bytes = "byteLength" in data ? data.byteLength : (data as Blob).size;
-  return 2 + Math.ceil(bytes / 3) * 4;
+  return data ? 2 + (("byteLength" in data ? data.byteLength : (data as Blob).size) * 4) / 3 : 1;
 }
 
 /** One Engine.IO session (the client side), over whichever transport works. */
@@ -91,7 +82,7 @@ export class EngineClient extends Emitter<EngineEvents> {
   readonly #options: ResolvedEngineOptions;
   readonly #memory: TransportMemory | undefined;
   readonly #candidates: TransportFactory[];
-  readonly #failed: { transport: TransportName; error: Error }[] = [];
+  readonly #failed: { transport: TransportName; message: string }[] = [];
   #writeBuffer: EnginePacket[] = [];
   #writing = false;
   #openTimer: ReturnType<typeof setTimeout> | undefined;
@@ -178,6 +169,8 @@ export class EngineClient extends Emitter<EngineEvents> {
   #context(name: TransportName): TransportContext {
     const o = this.#options;
     return {
+      ...o,
+      binaryType: defaultBinaryType,
       url: (extra) => {
         const q = new URLSearchParams(o.query);
         q.set("EIO", "4");
@@ -186,23 +179,44 @@ export class EngineClient extends Emitter<EngineEvents> {
         for (const key in extra) q.set(key, extra[key]!);
         return `${this.#origin}${o.path}?${q}`;
       },
-      extraHeaders: o.extraHeaders,
-      withCredentials: o.withCredentials,
-      timestampRequests: o.timestampRequests,
-      timestampParam: o.timestampParam,
-      binaryType: defaultBinaryType,
     };
   }
 
-  // ---- opening: walk the ladder ---------------------------------------------------------
+  // ---- transports -------------------------------------------------------------------------
 
+  /**
+   * Creates a transport whose callbacks drive the session while it is the current transport,
+   * and go to `other` (ladder failure, probe steps) while it is not.
+   */
+  #create(
+    factory: TransportFactory,
+    onFail: (error: Error) => void,
+    probe?: { open(): void; packet(packet: EnginePacket): void },
+  ): ClientTransport {
+    const ended = (error?: Error) => {
+      if (this.transport === t && this.#state !== "opening") {
+        this.#finish(error ? "transport error" : "transport close", error);
+      } else onFail(error ?? transportError("closed"));
+    };
+    const t: ClientTransport = factory.create(this.#context(factory.transportName), {
+      onOpen: () => this.transport !== t && probe?.open(),
+      onPacket: (packet) =>
+        this.transport === t ? this.#onPacket(packet, onFail) : probe?.packet(packet),
+      onDrain: () => this.transport === t && this.#onDrain(),
+      onError: ended,
+      onClose: () => ended(),
+    });
+    return t;
+  }
+
+  /** Opening: tries the next transport of the ladder, or fails when none is left. */
   #tryNext(): void {
     if (this.#state !== "opening") return;
     const factory = this.#candidates.shift();
     if (!factory) {
       const error = new ClientError(ClientErrorCode.TRANSPORTS_EXHAUSTED);
       error.type = "TransportError";
-      error.data = this.#failed.map((f) => ({ transport: f.transport, message: f.error.message }));
+      error.data = this.#failed;
       debug("every transport failed", error.data);
       this.emitReserved("error", error);
       this.#finish("transport error", error);
@@ -210,59 +224,37 @@ export class EngineClient extends Emitter<EngineEvents> {
     }
     const name = factory.transportName;
     debug("trying", name);
-    let transport: ClientTransport | undefined;
     const fail = (error: Error) => {
       if (this.transport !== transport || this.#state !== "opening") return;
       debug("transport", name, "failed to open:", error.message);
       clearTimeout(this.#openTimer);
       this.transport = undefined;
-      transport?.close();
-      this.#failed.push({ transport: name, error });
+      transport.close();
+      this.#failed.push({ transport: name, message: error.message });
       this.#tryNext();
     };
-    transport = factory.create(this.#context(name), {
-      onOpen: () => {},
-      onPacket: (packet) => {
-        if (this.transport !== transport) return;
-        if (this.#state === "opening") {
-          if (packet.type === "open") this.#onHandshake(packet);
-          else fail(transportError(`unexpected ${packet.type} packet before open`));
-        } else this.#onPacket(packet);
-      },
-      onDrain: () => this.transport === transport && this.#onDrain(),
-      onError: (error) =>
-        this.#state === "opening" ? fail(error) : this.#onTransportEnd(transport, error),
-      onClose: () =>
-        this.#state === "opening"
-          ? fail(transportError("transport closed before open"))
-          : this.#onTransportEnd(transport),
-    });
+    const transport = this.#create(factory, fail);
     this.transport = transport;
     this.#openTimer = setTimeout(
-      () => fail(transportError(`${name} did not open in time`)),
+      () => fail(transportError(`${name} open timeout`)),
       this.#options.transportTimeout,
     );
   }
 
-  #onHandshake(packet: EnginePacket): void {
+  #onHandshake(packet: EnginePacket, fail: (error: Error) => void): void {
+    if (packet.type !== "open") return fail(transportError(`${packet.type} before open`));
     clearTimeout(this.#openTimer);
-    let data: OpenPacketData;
+    let data: OpenPacketData | undefined;
     try {
       data = JSON.parse(packet.data as string) as OpenPacketData;
-      if (typeof data.sid !== "string") throw new Error("no sid");
-    } catch (cause) {
-      const error = transportError("invalid handshake", cause);
-      this.emitReserved("error", error);
-      this.#finish("parse error", error);
-      return;
-    }
+    } catch {}
+    if (typeof data?.sid !== "string") return fail(transportError("bad handshake"));
     this.id = data.sid;
     this.#handshake = data;
     const name = this.transport!.name;
     if (this.#memory) this.#memory.preferred = name;
     debug("open", data.sid, "on", name);
     this.#setState("open");
-    this.emitReserved("handshake", data);
     this.emitReserved("open");
     this.#resetPingTimer();
     this.#flush();
@@ -271,52 +263,42 @@ export class EngineClient extends Emitter<EngineEvents> {
 
   // ---- open session ---------------------------------------------------------------------
 
-  #onPacket(packet: EnginePacket): void {
+  #onPacket(packet: EnginePacket, fail: (error: Error) => void): void {
     if (this.#state === "closed") return;
+    if (this.#state === "opening") return this.#onHandshake(packet, fail);
     this.#resetPingTimer();
-    this.emitReserved("packet", packet);
-    switch (packet.type) {
-      case "ping":
-        this.#writeBuffer.push({ type: "pong" });
-        this.#flush();
-        this.emitReserved("ping");
-        break;
-      case "message":
-        this.emitReserved("data", packet.data!);
-        this.emitReserved("message", packet.data!);
-        break;
-      case "close":
-        this.#finish("transport close");
-        break;
-      default:
-        // noop, and pongs that answer nothing
-        break;
+    if (packet.type === "ping") {
+      this.#writeBuffer.push({ type: "pong" });
+      this.#flush();
+      this.emitReserved("ping");
+    } else if (packet.type === "message") {
+      this.emitReserved("message", packet.data!);
+    } else if (packet.type === "close") {
+      this.#finish("transport close");
     }
   }
 
   #resetPingTimer(): void {
-    const hs = this.#handshake;
-    if (!hs) return;
+    const hs = this.#handshake!;
     clearTimeout(this.#pingTimer);
     this.#pingTimer = setTimeout(() => {
-      if (this.#memory && this.transport) this.#memory.demoted = this.transport.name;
+      if (this.#memory) this.#memory.demoted = this.transport!.name;
       this.#finish("ping timeout");
     }, hs.pingInterval + hs.pingTimeout);
   }
 
   #flush(): void {
     if (this.#state !== "open" || this.#writing || this.#writeBuffer.length === 0) return;
-    const max = this.#handshake?.maxPayload ?? 0;
+    const max = this.#handshake!.maxPayload || Number.POSITIVE_INFINITY;
     let count = 0;
     let size = 0;
     for (const packet of this.#writeBuffer) {
       size += packetSize(packet);
-      if (count > 0 && max > 0 && size > max) break;
+      if (count > 0 && size > max) break;
       count++;
     }
-    const batch = this.#writeBuffer.splice(0, count);
     this.#writing = true;
-    this.transport!.send(batch);
+    this.transport!.send(this.#writeBuffer.splice(0, count));
   }
 
   #onDrain(): void {
@@ -326,36 +308,29 @@ export class EngineClient extends Emitter<EngineEvents> {
     else this.#flush();
   }
 
-  #onTransportEnd(transport: ClientTransport | undefined, error?: Error): void {
-    if (this.transport !== transport || this.#state === "closed") return;
-    debug("transport ended", error?.message ?? "");
-    this.#finish(error ? "transport error" : "transport close", error);
-  }
-
   // ---- upgrade --------------------------------------------------------------------------
 
   #maybeProbe(upgrades: readonly string[]): void {
-    const failed = new Set(this.#failed.map((f) => f.transport));
     const current = this.transport!.name;
     const factory = this.#options.transports.find(
-      (f) =>
-        f.transportName !== current &&
-        upgrades.includes(f.transportName) &&
-        !failed.has(f.transportName),
+      ({ transportName: name }) =>
+        name !== current &&
+        upgrades.includes(name) &&
+        !this.#failed.some((f) => f.transport === name),
     );
     if (factory) this.#startProbe(factory);
   }
 
+  /** Probes a transport: `2probe` / `3probe`, then pause the current one, send `5`, switch. */
   #startProbe(factory: TransportFactory): void {
     const name = factory.transportName;
     debug("probing", name);
     let phase: "probing" | "pausing" | "done" = "probing";
-    let probe: ClientTransport | undefined;
     const fail = (error: Error) => {
       if (phase === "done") return;
       phase = "done";
       clearTimeout(timer);
-      probe?.close();
+      probe.close();
       if (this.#probe === probe) this.#probe = undefined;
       if (this.#state === "upgrading") {
         this.#setState("open");
@@ -365,13 +340,12 @@ export class EngineClient extends Emitter<EngineEvents> {
       this.emitReserved("upgradeError", error);
     };
     const timer = setTimeout(
-      () => fail(transportError(`${name} probe timed out`)),
+      () => fail(transportError(`${name} probe timeout`)),
       this.#options.transportTimeout,
     );
-    const handlers: TransportHandlers = {
-      onOpen: () => phase === "probing" && probe!.send([{ type: "ping", data: "probe" }]),
-      onPacket: (packet) => {
-        if (this.transport === probe) return this.#onPacket(packet);
+    const probe = this.#create(factory, fail, {
+      open: () => phase === "probing" && probe.send([{ type: "ping", data: "probe" }]),
+      packet: (packet) => {
         if (phase !== "probing") return;
         if (packet.type !== "pong" || packet.data !== "probe") {
           return fail(transportError("probe error"));
@@ -389,23 +363,13 @@ export class EngineClient extends Emitter<EngineEvents> {
           this.#probe = undefined;
           this.transport = probe;
           if (this.#memory) this.#memory.preferred = name;
-          probe!.send([{ type: "upgrade" }]);
           this.#writing = true; // until the upgrade packet drains
+          probe.send([{ type: "upgrade" }]);
           this.#setState("open");
           this.emitReserved("upgrade", name);
         });
       },
-      onDrain: () => {
-        if (this.transport === probe) this.#onDrain();
-      },
-      onError: (error) =>
-        this.transport === probe ? this.#onTransportEnd(probe, error) : fail(error),
-      onClose: () =>
-        this.transport === probe
-          ? this.#onTransportEnd(probe)
-          : fail(transportError("probe closed")),
-    };
-    probe = factory.create(this.#context(name), handlers);
+    });
     this.#probe = probe;
   }
 

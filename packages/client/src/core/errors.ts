@@ -4,43 +4,40 @@
  * Socket.IO applications test for ("timeout", "operation has timed out", …) are kept.
  */
 
-/** Stable codes of the client's errors, with the message each carries. */
-export const ClientErrorCode = {
+/** Each entry of the catalogue with its default message; its code is `SB_ERR_` + the key. */
+const catalogue = {
   /** The manager's `timeout` passed before the connection opened. */
-  CONNECT_TIMEOUT: "SB_ERR_CONNECT_TIMEOUT",
+  CONNECT_TIMEOUT: "timeout",
   /** Every transport of the ladder failed to open. */
-  TRANSPORTS_EXHAUSTED: "SB_ERR_TRANSPORTS_EXHAUSTED",
+  TRANSPORTS_EXHAUSTED: "no transport could connect",
   /** A transport failed (an HTTP error, a socket error, a stalled stream). */
-  TRANSPORT_ERROR: "SB_ERR_TRANSPORT_ERROR",
+  TRANSPORT_ERROR: "transport error",
   /** The server refused the namespace connection (its middleware called `next(err)`). */
-  CONNECT_REFUSED: "SB_ERR_CONNECT_REFUSED",
+  CONNECT_REFUSED: "connection refused by the server",
   /** An acknowledgement did not arrive in time. */
-  ACK_TIMEOUT: "SB_ERR_ACK_TIMEOUT",
+  ACK_TIMEOUT: "operation has timed out",
   /** The socket disconnected while an acknowledgement was awaited. */
-  DISCONNECTED: "SB_ERR_DISCONNECTED",
+  DISCONNECTED: "socket has been disconnected",
   /** The application tried to emit one of the reserved event names. */
-  RESERVED_EVENT: "SB_ERR_RESERVED_EVENT",
+  RESERVED_EVENT: "reserved event name",
   /** An option out of its range. */
-  BAD_OPTION: "SB_ERR_BAD_OPTION",
-  /** A packet from the server could not be decoded. */
-  PARSE_ERROR: "SB_ERR_PARSE_ERROR",
+  BAD_OPTION: "invalid option",
 } as const;
 
-/** One of the codes in {@link ClientErrorCode}. */
-export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+type CatalogueKey = keyof typeof catalogue;
 
-/** Default message of each code. */
-export const clientErrorMessages: Readonly<Record<ClientErrorCode, string>> = Object.freeze({
-  SB_ERR_CONNECT_TIMEOUT: "timeout",
-  SB_ERR_TRANSPORTS_EXHAUSTED: "no transport could connect",
-  SB_ERR_TRANSPORT_ERROR: "transport error",
-  SB_ERR_CONNECT_REFUSED: "connection refused by the server",
-  SB_ERR_ACK_TIMEOUT: "operation has timed out",
-  SB_ERR_DISCONNECTED: "socket has been disconnected",
-  SB_ERR_RESERVED_EVENT: "reserved event name",
-  SB_ERR_BAD_OPTION: "invalid option",
-  SB_ERR_PARSE_ERROR: "parse error",
-});
+/** Stable codes of the client's errors, e.g. `ClientErrorCode.ACK_TIMEOUT` is `SB_ERR_ACK_TIMEOUT`. */
+export const ClientErrorCode = Object.freeze(
+  Object.fromEntries(Object.keys(catalogue).map((key) => [key, `SB_ERR_${key}`])),
+) as { readonly [K in CatalogueKey]: `SB_ERR_${K}` };
+
+/** One of the codes in {@link ClientErrorCode}. */
+export type ClientErrorCode = (typeof ClientErrorCode)[CatalogueKey];
+
+/** The default message of a code. */
+export function clientErrorMessage(code: ClientErrorCode): string {
+  return catalogue[code.slice(7) as CatalogueKey];
+}
 
 /** An error raised by the client. */
 export class ClientError extends Error {
@@ -48,14 +45,14 @@ export class ClientError extends Error {
   /** Stable machine-readable code, e.g. `SB_ERR_ACK_TIMEOUT`. */
   readonly code: ClientErrorCode;
   /** Extra data: the server's `data` for a refused connection, the failed transports, … */
-  data?: unknown;
+  declare data?: unknown;
   /** Socket.IO compatibility: `"TransportError"` for transport failures. */
-  type?: string;
+  declare type?: string;
   /** The transport or request that failed, when there is one. */
-  description?: unknown;
+  declare description?: unknown;
 
   constructor(code: ClientErrorCode, message?: string, options?: { cause?: unknown }) {
-    super(message ?? clientErrorMessages[code], options);
+    super(message ?? clientErrorMessage(code), options);
     this.code = code;
   }
 }

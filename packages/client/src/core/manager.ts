@@ -7,7 +7,7 @@
 import { encodeSocketPacket, SocketDecoder, type SocketPacket } from "@switchboard/protocol";
 import { Backoff } from "./backoff.js";
 import { createDebug } from "./debug.js";
-import { Emitter } from "./emitter.js";
+import { Emitter, listen as on } from "./emitter.js";
 import { EngineClient, type EngineCloseReason } from "./engine.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import { memoryFor } from "./ladder.js";
@@ -51,18 +51,6 @@ export interface ManagerEvents {
   reconnect(attempt: number): void;
 }
 
-type Loose = {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
-};
-
-/** Adds a listener; returns its detach(). */
-function on(emitter: object, event: string, listener: (...args: never[]) => void): () => void {
-  const e = emitter as Loose;
-  e.on(event, listener);
-  return () => e.off(event, listener);
-}
-
 /** One connection to a server, multiplexing namespaces, with automatic reconnection. */
 export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   /** The engine session (the one in use, or the last one). */
@@ -71,7 +59,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   readonly nsps: Record<string, Socket> = {};
   /** Reconnection attempt counter and delays. */
   readonly backoff: Backoff;
-  /** The endpoint URL ("http://host:port"). */
+  /** The endpoint ("http://host:port"). */
   readonly uri: string;
   /** Options, resolved. */
   opts: ResolvedManagerOptions;
@@ -83,7 +71,6 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   #subs: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #decoder = new SocketDecoder();
-  readonly #origin: string;
 
   /**
    * @param uri the server URL (its path is ignored: namespaces are given to `socket()`)
@@ -101,7 +88,6 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       uri = undefined;
     }
     const parsed = parseUrl(uri);
-    this.#origin = parsed.origin;
     this.uri = parsed.origin;
     this.opts = resolveManagerOptions(
       { ...options, query: { ...parsed.query, ...options.query } },
@@ -115,77 +101,71 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     if (this.opts.autoConnect) this.open();
   }
 
-  #set<K extends keyof ResolvedManagerOptions>(key: K, value: ResolvedManagerOptions[K]): void {
-    this.opts = Object.freeze({ ...this.opts, [key]: value });
+  /** Reads an option, or sets it (re-validated) and returns this. */
+  #option<K extends keyof ResolvedManagerOptions>(
+    key: K,
+    value: ResolvedManagerOptions[K] | undefined,
+  ): ResolvedManagerOptions[K] | this {
+    if (value === undefined) return this.opts[key];
+    this.opts = resolveManagerOptions({ ...this.opts, [key]: value }, []);
     const b = this.backoff.params;
     b.min = this.opts.reconnectionDelay;
     b.max = this.opts.reconnectionDelayMax;
     b.factor = this.opts.randomizationFactor;
+    if (key === "reconnection" && !value) this.#skipReconnect = true;
+    return this;
   }
 
   /** Gets or sets `reconnection`. */
   reconnection(): boolean;
   reconnection(value: boolean): this;
   reconnection(value?: boolean): boolean | this {
-    if (value === undefined) return this.opts.reconnection;
-    this.#set("reconnection", value);
-    if (!value) this.#skipReconnect = true;
-    return this;
+    return this.#option("reconnection", value);
   }
 
   /** Gets or sets `reconnectionAttempts`. */
   reconnectionAttempts(): number;
   reconnectionAttempts(value: number): this;
   reconnectionAttempts(value?: number): number | this {
-    if (value === undefined) return this.opts.reconnectionAttempts;
-    this.#set("reconnectionAttempts", value);
-    return this;
+    return this.#option("reconnectionAttempts", value);
   }
 
   /** Gets or sets `reconnectionDelay`. */
   reconnectionDelay(): number;
   reconnectionDelay(value: number): this;
   reconnectionDelay(value?: number): number | this {
-    if (value === undefined) return this.opts.reconnectionDelay;
-    this.#set("reconnectionDelay", value);
-    return this;
+    return this.#option("reconnectionDelay", value);
   }
 
   /** Gets or sets `reconnectionDelayMax`. */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(value: number): this;
   reconnectionDelayMax(value?: number): number | this {
-    if (value === undefined) return this.opts.reconnectionDelayMax;
-    this.#set("reconnectionDelayMax", value);
-    return this;
+    return this.#option("reconnectionDelayMax", value);
   }
 
   /** Gets or sets `randomizationFactor`. */
   randomizationFactor(): number;
   randomizationFactor(value: number): this;
   randomizationFactor(value?: number): number | this {
-    if (value === undefined) return this.opts.randomizationFactor;
-    this.#set("randomizationFactor", value);
-    return this;
+    return this.#option("randomizationFactor", value);
   }
 
   /** Gets or sets the connect `timeout`. */
   timeout(): number;
   timeout(value: number): this;
   timeout(value?: number): number | this {
-    if (value === undefined) return this.opts.timeout;
-    this.#set("timeout", value);
-    return this;
+    return this.#option("timeout", value);
   }
 
   /** Opens the connection (if not open or opening); `callback` gets an error if it fails. */
   open(callback?: (error?: Error) => void): this {
     if (this._readyState !== "closed") return this;
-    debug("opening", this.#origin);
+    debug("opening", this.uri);
     const engine = new EngineClient(
-      { origin: this.#origin },
+      { origin: this.uri },
       this.opts,
-      memoryFor(this.#origin + this.opts.path),
+      memoryFor(this.uri + this.opts.path),
     );
     this.engine = engine;
     this._readyState = "opening";
@@ -228,7 +208,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     const engine = this.engine!;
     this.#subs.push(
       on(engine, "ping", () => this.emitReserved("ping")),
-      on(engine, "data", (data: string | ArrayBuffer) => this.#onData(data)),
+      on(engine, "message", (data: string | ArrayBuffer) => this.#onData(data)),
       on(engine, "close", (reason: EngineCloseReason, description?: unknown) =>
         this.#onClose(reason, description),
       ),

@@ -128,15 +128,30 @@ export const defaultOptions = Object.freeze({
   retries: 0,
 });
 
-function check(name: string, value: number, ok: boolean): number {
-  if (!ok || Number.isNaN(value)) {
-    throw new ClientError(ClientErrorCode.BAD_OPTION, `invalid option ${name}: ${value}`);
-  }
-  return value;
+/** Options that must be numbers ≥ 0 (and, for the factor, ≤ 1). */
+const numeric = [
+  "transportTimeout",
+  "reconnectionAttempts",
+  "reconnectionDelay",
+  "reconnectionDelayMax",
+  "randomizationFactor",
+  "timeout",
+  "ackTimeout",
+  "retries",
+] as const;
+
+function badOption(name: string, value: unknown): ClientError {
+  return new ClientError(ClientErrorCode.BAD_OPTION, `invalid option ${name}: ${String(value)}`);
 }
 
-function nonNegative(name: string, value: number): number {
-  return check(name, value, value >= 0);
+/** Rejects a numeric option out of its range. */
+function checkNumbers(values: Record<string, unknown>): void {
+  for (const name of numeric) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !(value >= 0)) throw badOption(name, value);
+    if (name === "randomizationFactor" && value > 1) throw badOption(name, value);
+  }
 }
 
 /** Picks the transport factories named by `transports`, in its order, among those available. */
@@ -151,10 +166,7 @@ export function resolveTransports(
     if (factory && !out.includes(factory)) out.push(factory);
   }
   if (out.length === 0) {
-    throw new ClientError(
-      ClientErrorCode.BAD_OPTION,
-      `invalid option transports: none of ${wanted.map(String).join(", ")} is available here`,
-    );
+    throw badOption("transports", wanted.map(String));
   }
   return out;
 }
@@ -164,49 +176,17 @@ export function resolveManagerOptions(
   options: ManagerOptions,
   available: readonly TransportFactory[],
 ): ResolvedManagerOptions {
-  const d = defaultOptions;
-  let path = options.path ?? d.path;
-  if ((options.addTrailingSlash ?? d.addTrailingSlash) && !path.endsWith("/")) path += "/";
-  const reconnectionDelay = nonNegative(
-    "reconnectionDelay",
-    options.reconnectionDelay ?? d.reconnectionDelay,
-  );
-  const resolved: ResolvedManagerOptions = {
-    path,
-    query: Object.freeze({ ...options.query }),
-    transports: Object.freeze(resolveTransports(options.transports, available)),
-    upgrade: options.upgrade ?? d.upgrade,
-    rememberTransport: options.rememberTransport ?? options.rememberUpgrade ?? d.rememberTransport,
-    transportTimeout: nonNegative(
-      "transportTimeout",
-      options.transportTimeout ?? d.transportTimeout,
-    ),
-    withCredentials: options.withCredentials ?? d.withCredentials,
-    extraHeaders: Object.freeze({ ...options.extraHeaders }),
-    timestampRequests: options.timestampRequests ?? d.timestampRequests,
-    timestampParam: options.timestampParam ?? d.timestampParam,
-    closeOnBeforeunload: options.closeOnBeforeunload ?? d.closeOnBeforeunload,
-    reconnection: options.reconnection ?? d.reconnection,
-    reconnectionAttempts: nonNegative(
-      "reconnectionAttempts",
-      options.reconnectionAttempts ?? d.reconnectionAttempts,
-    ),
-    reconnectionDelay,
-    reconnectionDelayMax: check(
-      "reconnectionDelayMax",
-      options.reconnectionDelayMax ?? d.reconnectionDelayMax,
-      (options.reconnectionDelayMax ?? d.reconnectionDelayMax) >= 0,
-    ),
-    randomizationFactor: check(
-      "randomizationFactor",
-      options.randomizationFactor ?? d.randomizationFactor,
-      (options.randomizationFactor ?? d.randomizationFactor) >= 0 &&
-        (options.randomizationFactor ?? d.randomizationFactor) <= 1,
-    ),
-    timeout: nonNegative("timeout", options.timeout ?? d.timeout),
-    autoConnect: options.autoConnect ?? d.autoConnect,
-  };
-  return Object.freeze(resolved);
+  const given = options as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, fallback] of Object.entries(defaultOptions)) out[key] = given[key] ?? fallback;
+  out.rememberTransport =
+    options.rememberTransport ?? options.rememberUpgrade ?? defaultOptions.rememberTransport;
+  if (out.addTrailingSlash && !(out.path as string).endsWith("/")) out.path += "/";
+  out.query = Object.freeze({ ...options.query });
+  out.extraHeaders = Object.freeze({ ...options.extraHeaders });
+  out.transports = Object.freeze(resolveTransports(options.transports, available));
+  checkNumbers(out);
+  return Object.freeze(out) as unknown as ResolvedManagerOptions;
 }
 
 /** Socket options after resolution. */
@@ -218,11 +198,11 @@ export interface ResolvedSocketOptions {
 
 /** Resolves socket options; never mutates `options`. */
 export function resolveSocketOptions(options: SocketOptions): ResolvedSocketOptions {
-  const ackTimeout = options.ackTimeout;
-  if (ackTimeout !== undefined) nonNegative("ackTimeout", ackTimeout);
-  return Object.freeze({
+  const resolved = {
     auth: options.auth,
-    ackTimeout,
-    retries: nonNegative("retries", options.retries ?? defaultOptions.retries),
-  });
+    ackTimeout: options.ackTimeout,
+    retries: options.retries ?? defaultOptions.retries,
+  };
+  checkNumbers(resolved);
+  return Object.freeze(resolved);
 }

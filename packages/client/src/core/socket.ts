@@ -5,7 +5,13 @@
  */
 import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import { createDebug } from "./debug.js";
-import { type DefaultEventsMap, Emitter, type EventNames, type EventsMap } from "./emitter.js";
+import {
+  type DefaultEventsMap,
+  Emitter,
+  type EventNames,
+  type EventsMap,
+  listen,
+} from "./emitter.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
 import { type ResolvedSocketOptions, resolveSocketOptions, type SocketOptions } from "./options.js";
@@ -115,19 +121,15 @@ export class Socket<
   #subEvents(): void {
     if (this.#subs) return;
     const io = this.io;
-    const onOpen = () => this.#onOpen();
-    const onPacket = (packet: SocketPacket) => this.#onPacket(packet);
-    const onError = (error: Error) => {
-      if (!this.connected) this.emitReserved("connect_error", error);
-    };
-    const onClose = (reason: ManagerCloseReason, description?: unknown) =>
-      this.#onClose(reason, description);
-    io.on("open", onOpen).on("packet", onPacket).on("error", onError).on("close", onClose);
     this.#subs = [
-      () => io.off("open", onOpen),
-      () => io.off("packet", onPacket),
-      () => io.off("error", onError),
-      () => io.off("close", onClose),
+      listen(io, "open", () => this.#onOpen()),
+      listen(io, "packet", (packet: SocketPacket) => this.#onPacket(packet)),
+      listen(io, "error", (error: Error) => {
+        if (!this.connected) this.emitReserved("connect_error", error);
+      }),
+      listen(io, "close", (reason: ManagerCloseReason, description?: unknown) =>
+        this.#onClose(reason, description),
+      ),
     ];
   }
 

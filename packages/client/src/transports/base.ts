@@ -28,12 +28,11 @@ export abstract class HttpTransport implements ClientTransport {
   protected readonly ctx: TransportContext;
   protected readonly h: TransportHandlers;
   /** POST as CORS-simple requests (jsonp, htmlfile). */
-  protected readonly simplePost: boolean;
+  protected readonly simplePost: boolean = false;
 
-  constructor(ctx: TransportContext, handlers: TransportHandlers, simplePost = false) {
+  constructor(ctx: TransportContext, handlers: TransportHandlers) {
     this.ctx = ctx;
     this.h = handlers;
-    this.simplePost = simplePost;
     queueMicrotask(() => this.state === "closed" || this.start());
   }
 

@@ -36,9 +36,7 @@ class HtmlFile extends HttpTransport {
   };
   readonly #index = frames++;
 
-  constructor(...args: ConstructorParameters<typeof HttpTransport>) {
-    super(args[0], args[1], true);
-  }
+  protected override readonly simplePost = true;
 
   protected start(): void {
     const iframe = document.createElement("iframe");

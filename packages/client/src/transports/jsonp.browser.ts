@@ -30,9 +30,7 @@ class Jsonp extends HttpTransport {
   #index = -1;
   #script: HTMLScriptElement | undefined;
 
-  constructor(...args: ConstructorParameters<typeof HttpTransport>) {
-    super(args[0], args[1], true);
-  }
+  protected override readonly simplePost = true;
 
   protected start(): void {
     const registry = jsonpRegistry();

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Builds the browser bundle dist/switchboard.min.js (IIFE defining the global `io`, all five
+// transports) with esbuild, then checks its size: the build fails when the minified and
+// gzipped bundle exceeds the budget. `--check-only` measures an existing bundle.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+/** Budget for min+gzip, in bytes (10 KB). */
+export const BUDGET = 10 * 1000;
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outfile = `${root}dist/switchboard.min.js`;
+
+/**
+ * Leaves debug logging out of the minified bundle (as socket.io.min.js does): removes each
+ * `debug(...);` statement and the logger's creation from the client's sources as esbuild
+ * loads them. Sources on disk and the ESM build keep their logging.
+ */
+const stripDebug = {
+  name: "strip-debug",
+  setup(b) {
+    b.onLoad({ filter: /packages\/client\/src\/.*\.ts$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      let text = await readFile(args.path, "utf8");
+      text = text.replace(/^const debug = createDebug\([^)]*\);$/m, "");
+      text = text.replace(/^import \{ createDebug \} from "[^"]*";$/m, "");
+      let out = "";
+      let i = 0;
+      for (;;) {
+        const at = text.indexOf("debug(", i);
+        const start = at < 0 ? -1 : at;
+        if (start < 0 || /[\w.]/.test(text[start - 1] ?? "")) {
+          if (start < 0) break;
+          out += text.slice(i, start + 6);
+          i = start + 6;
+          continue;
+        }
+        let depth = 0;
+        let j = start + 5;
+        for (; j < text.length; j++) {
+          const c = text[j];
+          if (c === "(") depth++;
+          else if (c === ")" && --depth === 0) break;
+        }
+        if (text[j + 1] !== ";") throw new Error(`debug call without ";" in ${args.path}`);
+        out += `${text.slice(i, start)}void 0;`;
+        i = j + 2;
+      }
+      return { contents: out + text.slice(i), loader: "ts" };
+    });
+  },
+};
+
+if (!process.argv.includes("--check-only")) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [`${root}src/bundle.browser.ts`],
+    outfile,
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    conditions: ["browser", "source"],
+    target: "es2022",
+    plugins: [stripDebug],
+    // Internal members (`_name`) get short names; `_placeholder` is wire format.
+    mangleProps: /^_./,
+    reserveProps: /^_placeholder$/,
+    minify: true,
+    sourcemap: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+}
+
+const code = readFileSync(outfile);
+const gzipped = gzipSync(code, { level: 9 }).length;
+const line = `switchboard.min.js: ${code.length} bytes minified, ${gzipped} bytes min+gzip (budget ${BUDGET})`;
+if (gzipped > BUDGET) {
+  console.error(`${line}: OVER BUDGET`);
+  process.exit(1);
+}
+console.log(line);
