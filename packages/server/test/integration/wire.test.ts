@@ -1,0 +1,157 @@
+/**
+ * The Socket.IO v5 specification's own test-suite cases (socket.io-protocol, "Test suite"), run
+ * with raw WebSocket peers against the reference configuration it gives, plus the malformed
+ * packet cases: each closes only the offending connection, with "parse error".
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { type DisconnectReason, Server } from "@switchboard/server";
+import { WirePeer } from "./wire-peer.ts";
+
+describe("socket.io-protocol test suite, reference configuration", () => {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 300, pingTimeout: 200, cors: { origin: "*" } });
+  const reasons: DisconnectReason[] = [];
+  let url = "";
+  const peers: WirePeer[] = [];
+  const open = async () => {
+    const { peer, handshake } = await WirePeer.open(url);
+    peers.push(peer);
+    return { peer, handshake };
+  };
+  /** A peer connected to "/" that already got its CONNECT and "auth" packets. */
+  const connected = async () => {
+    const { peer } = await open();
+    peer.send("0");
+    assert.match(await peer.nextPacket(), /^0\{"sid":"[\w-]+"\}$/);
+    assert.equal(await peer.nextPacket(), '2["auth",{}]');
+    return peer;
+  };
+
+  before(async () => {
+    io.on("connection", (socket) => {
+      socket.emit("auth", socket.handshake.auth);
+      socket.on("message", (...args: unknown[]) => socket.emit("message-back", ...args));
+      socket.on("message-with-ack", (...args: unknown[]) => {
+        const ack = args.pop() as (...a: unknown[]) => void;
+        ack(...args);
+      });
+      socket.on("disconnect", (reason) => reasons.push(reason));
+    });
+    io.of("/custom").on("connection", (socket) => {
+      socket.emit("auth", socket.handshake.auth);
+    });
+    http.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    for (const p of peers) p.close();
+    await io.close();
+  });
+
+  test("the engine handshake carries the configured heartbeat", async () => {
+    const { handshake } = await open();
+    assert.equal(handshake.pingInterval, 300);
+    assert.equal(handshake.pingTimeout, 200);
+    assert.equal(handshake.maxPayload, 1_000_000);
+  });
+
+  test("connects to the main namespace, with and without a payload", async () => {
+    await connected();
+    const { peer } = await open();
+    peer.send('0{"token":"123"}');
+    const connect = await peer.nextPacket();
+    assert.deepEqual(Object.keys(JSON.parse(connect.slice(1))), ["sid"]);
+    assert.equal(await peer.nextPacket(), '2["auth",{"token":"123"}]');
+  });
+
+  test("connects to a custom namespace, with and without a payload", async () => {
+    const { peer } = await open();
+    peer.send("0/custom,");
+    assert.match(await peer.nextPacket(), /^0\/custom,\{"sid":"[\w-]+"\}$/);
+    assert.equal(await peer.nextPacket(), '2/custom,["auth",{}]');
+    const second = (await open()).peer;
+    second.send('0/custom,{"token":"abc"}');
+    assert.match(await second.nextPacket(), /^0\/custom,\{"sid":/);
+    assert.equal(await second.nextPacket(), '2/custom,["auth",{"token":"abc"}]');
+  });
+
+  test("refuses an unknown namespace", async () => {
+    const { peer } = await open();
+    peer.send("0/random");
+    assert.equal(await peer.nextPacket(), '4/random,{"message":"Invalid namespace"}');
+  });
+
+  test("connects then disconnects from a custom namespace; the main one keeps working", async () => {
+    const peer = await connected();
+    peer.send("0/custom");
+    assert.match(await peer.nextPacket(), /^0\/custom,/);
+    assert.equal(await peer.nextPacket(), '2/custom,["auth",{}]');
+    peer.send("1/custom");
+    peer.send('2["message","message to main namespace"]');
+    assert.equal(await peer.nextPacket(), '2["message-back","message to main namespace"]');
+  });
+
+  test("plain-text and binary events, with and without acks", async () => {
+    const peer = await connected();
+    peer.send('2["message",1,"2",{"3":[true]}]');
+    assert.equal(await peer.nextPacket(), '2["message-back",1,"2",{"3":[true]}]');
+
+    peer.send('52-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+    peer.sendBinary(Uint8Array.from([1, 2, 3]));
+    peer.sendBinary(Uint8Array.from([4, 5, 6]));
+    assert.equal(
+      await peer.nextPacket(),
+      '52-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+    );
+    assert.deepEqual(await peer.next(), Buffer.from([1, 2, 3]));
+    assert.deepEqual(await peer.next(), Buffer.from([4, 5, 6]));
+
+    peer.send('2456["message-with-ack",1,"2",{"3":[false]}]');
+    assert.equal(await peer.nextPacket(), '3456[1,"2",{"3":[false]}]');
+
+    peer.send(
+      '52-789["message-with-ack",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+    );
+    peer.sendBinary(Uint8Array.from([1, 2, 3]));
+    peer.sendBinary(Uint8Array.from([4, 5, 6]));
+    assert.equal(
+      await peer.nextPacket(),
+      '62-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+    );
+    assert.deepEqual(await peer.next(), Buffer.from([1, 2, 3]));
+    assert.deepEqual(await peer.next(), Buffer.from([4, 5, 6]));
+  });
+
+  const malformed: [string, string][] = [
+    ["an invalid handshake (CONNECT_ERROR from the client)", "4abc"],
+    ["an invalid payload format", "2{}"],
+    ["an invalid ack id", '2abc["message-with-ack",1,"2",{"3":[false]}]'],
+    ["an unknown packet type", "8"],
+    ["a second CONNECT", "0"],
+    ["an EVENT for a namespace not joined", '2/custom,["message"]'],
+  ];
+  for (const [name, packet] of malformed) {
+    test(`closes the connection upon ${name}, and only that one`, async () => {
+      const bystander = await connected();
+      const peer = await connected();
+      reasons.length = 0;
+      peer.send(packet);
+      await peer.closed;
+      assert.deepEqual(reasons, ["parse error"]);
+      bystander.send('2["message","still here"]');
+      assert.equal(await bystander.nextPacket(), '2["message-back","still here"]');
+    });
+  }
+
+  test("closes a connection whose first packet is not a CONNECT", async () => {
+    const { peer } = await open();
+    peer.send('2["message"]');
+    await peer.closed;
+  });
+});
