@@ -4,11 +4,12 @@
  * transport. It keeps the sessions and nothing else.
  */
 import { EventEmitter } from "node:events";
-import type {
-  Server as HttpServer,
-  IncomingMessage,
-  OutgoingHttpHeaders,
-  ServerResponse,
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { checkOrigin, isPreflight } from "./cors.js";
@@ -135,6 +136,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       upgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
       serverClosed: () => this.close(),
     });
+  }
+
+  /**
+   * Runs the engine on a server of its own, listening on `port`: requests outside the engine's
+   * path get 501. Returns the server (close it to stop; its sessions close with it).
+   */
+  listen(port: number, callback?: () => void): HttpServer {
+    const server = createServer((_req, res) => {
+      res.writeHead(501, { "Content-Type": "text/plain" }).end("Not Implemented");
+    });
+    this.attach(server);
+    return server.listen(port, callback);
   }
 
   /** Closes every session with "server shutting down". The engine stays usable. */
