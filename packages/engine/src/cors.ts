@@ -135,7 +135,9 @@ export function checkOrigin(
       callback({ allowed: true, origin, headers: {} });
       return;
     }
-    const headers = cors === undefined ? {} : corsHeaders(cors, rule, origin, req, preflight);
+    // Vary: Origin even without CORS: the answer (200 or 403) depends on the Origin.
+    const headers =
+      cors === undefined ? { Vary: "Origin" } : corsHeaders(cors, rule, origin, req, preflight);
     callback({ allowed: isSameOrigin(origin, req) || matches(rule, origin), origin, headers });
   };
   const rule = cors === undefined ? false : (cors.origin ?? "*");
