@@ -247,7 +247,8 @@ export class Server<
     fn?.();
   }
 
-  // -- "connection" on the server means the main namespace's ------------------------------------
+  // -- listeners other than "new_namespace" go to the main namespace ------------------------------
+  // ("connection", and events from other servers' serverSideEmit, as in Socket.IO)
 
   override on<
     Ev extends ReservedOrUserEventNames<
@@ -262,8 +263,8 @@ export class Server<
       Ev
     >,
   ): this {
-    if (ev === "connection" || ev === "connect") {
-      this.sockets.on(ev, listener as never);
+    if (ev !== "new_namespace") {
+      this.sockets.on(ev as "connection", listener as never);
       return this;
     }
     return super.on(ev, listener as never);
@@ -282,8 +283,8 @@ export class Server<
       Ev
     >,
   ): this {
-    if (ev === "connection" || ev === "connect") {
-      this.sockets.once(ev, listener as never);
+    if (ev !== "new_namespace") {
+      this.sockets.once(ev as "connection", listener as never);
       return this;
     }
     return super.once(ev, listener as never);
@@ -302,8 +303,8 @@ export class Server<
       Ev
     >,
   ): this {
-    if (ev === "connection" || ev === "connect") {
-      this.sockets.off(ev, listener as never);
+    if (ev !== "new_namespace") {
+      this.sockets.off(ev as "connection", listener as never);
       return this;
     }
     return super.off(ev, listener as never);

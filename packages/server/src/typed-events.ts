@@ -131,16 +131,17 @@ export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> =
   // biome-ignore lint/suspicious/noExplicitAny: untyped events resolve to any, as in Socket.IO
   IsUntyped<Map> extends true ? any : FirstNonErrorArg<Last<EventParams<Map, Ev>>>;
 
-/** What a broadcast `emitWithAck` resolves to: the responses of every client. */
+/**
+ * What a broadcast `emitWithAck` resolves to: the responses of every client (the operator's map
+ * is already decorated, so the ack is `(err, responses) => void`).
+ */
 export type AckResults<Map extends EventsMap, Ev extends EventNames<Map>> =
   IsUntyped<Map> extends true
     ? // biome-ignore lint/suspicious/noExplicitAny: untyped events resolve to any[], as in Socket.IO
       any[]
-    : FirstArg<Last<EventParams<Map, Ev>>> extends infer A
-      ? A extends Error
-        ? unknown[]
-        : A[]
-      : never;
+    : Last<EventParams<Map, Ev>> extends (err: Error, responses: infer R) => unknown
+      ? R
+      : unknown[];
 
 /**
  * An EventEmitter whose `on`/`once`/`off` are checked against a map of listened events and a
