@@ -306,7 +306,8 @@ export class Session extends EventEmitter<SessionEvents> {
     this.queue = [];
     this.queuedBytes = 0;
     this._transport.setSink(null);
-    this._transport.close("immediate");
+    // The peer that closed needs no close packet: a poll it left waiting is released with a noop.
+    this._transport.close(reason === "transport close" ? "discard" : "immediate");
     trace("session closed", { sid: this.id, reason, error: description?.code });
     this.emit("close", reason, description);
   }
