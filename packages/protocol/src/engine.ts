@@ -26,8 +26,9 @@ export interface EnginePacket {
   data?: PacketData | undefined;
 }
 
-/** Wire digit of each packet type. */
+/** Wire digit of each packet type (a frozen object without prototype: no inherited keys). */
 export const enginePacketCode: Readonly<Record<EnginePacketType, string>> = Object.freeze({
+  __proto__: null,
   open: "0",
   close: "1",
   ping: "2",

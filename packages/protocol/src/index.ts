@@ -27,14 +27,15 @@ export {
 } from "./engine.js";
 export { isProtocolError, ProtocolError, ProtocolErrorCode } from "./errors.js";
 export {
-  decodeSocketPacketText,
   defaultSocketCodecLimits,
   type EncodedSocketPacket,
-  encodeSocketPacket,
-  hasBinary,
   type SocketCodecLimits,
-  SocketDecoder,
-  type SocketDecoderOptions,
   type SocketPacket,
   SocketPacketType,
 } from "./socket.js";
+export {
+  decodeSocketPacketText,
+  SocketDecoder,
+  type SocketDecoderOptions,
+} from "./socket-decoder.js";
+export { encodeSocketPacket, hasBinary } from "./socket-encoder.js";

@@ -9,14 +9,10 @@ import {
   encodeEnginePayload,
   encodeEnginePayloadAsync,
   enginePacketCode,
-  ProtocolError,
   ProtocolErrorCode,
   RECORD_SEPARATOR,
 } from "@switchboard/protocol";
-
-function throwsCode(fn: () => unknown, code: ProtocolErrorCode): void {
-  assert.throws(fn, (error: unknown) => error instanceof ProtocolError && error.code === code);
-}
+import { throwsCode } from "./helpers.ts";
 
 // Every example of the Engine.IO v4 specification (socketio/engine.io-protocol, README.md,
 // revision 4), plus the engine-level frames of the Socket.IO v5 sample session: each is
@@ -128,6 +124,19 @@ describe("engine packet encoding", () => {
       assert.equal(encodeEnginePacket({ type } as EnginePacket, false), digit);
     }
     assert.equal(RECORD_SEPARATOR, "\x1e");
+    assert.deepEqual(Object.keys(enginePacketCode), [
+      "open",
+      "close",
+      "ping",
+      "pong",
+      "message",
+      "upgrade",
+      "noop",
+    ]);
+    // No inherited keys: a lookup by a name off the wire finds nothing it should not.
+    assert.equal(Object.getPrototypeOf(enginePacketCode), null);
+    assert.equal((enginePacketCode as Record<string, unknown>).constructor, undefined);
+    assert.ok(Object.isFrozen(enginePacketCode));
   });
 
   test("typed arrays and views at an offset encode only their own bytes", () => {

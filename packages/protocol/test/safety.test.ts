@@ -3,15 +3,11 @@ import { afterEach, describe, test } from "node:test";
 import {
   decodeSocketPacketText,
   encodeSocketPacket,
-  ProtocolError,
   ProtocolErrorCode,
   SocketDecoder,
   type SocketPacket,
 } from "@switchboard/protocol";
-
-function throwsCode(fn: () => unknown, code: ProtocolErrorCode): void {
-  assert.throws(fn, (error: unknown) => error instanceof ProtocolError && error.code === code);
-}
+import { throwsCode } from "./helpers.ts";
 
 function assertNotPolluted(): void {
   const probe: Record<string, unknown> = {};
