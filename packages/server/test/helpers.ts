@@ -25,6 +25,8 @@ export class FakeSession extends EventEmitter implements EngineSession {
   /** Every frame written, in order (strings as is, binary as Buffers). */
   readonly sent: (string | Buffer)[] = [];
   readonly closeReasons: SessionCloseReason[] = [];
+  /** The `compress` option of every send, in order. */
+  readonly compressFlags: (boolean | undefined)[] = [];
 
   constructor(url = "/socket.io/?EIO=4&transport=websocket", headers: Record<string, string> = {}) {
     super();
@@ -35,8 +37,9 @@ export class FakeSession extends EventEmitter implements EngineSession {
     } as unknown as IncomingMessage;
   }
 
-  send(data: SessionData): this {
+  send(data: SessionData, options?: { compress?: boolean }): this {
     if (this.state !== "open") throw new Error("send on a closed session");
+    this.compressFlags.push(options?.compress);
     this.sent.push(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
     this.emit("sent", data);
     return this;
