@@ -8,14 +8,14 @@
  * would put every client that reached the cap on exactly the same delay (lockstep).
  */
 
-/** Parameters of {@link backoffDelay}. */
+/** Parameters of {@link backoffDelay}, named as the Manager's options. */
 export interface BackoffParams {
   /** First delay, in ms. */
-  min: number;
+  readonly reconnectionDelay: number;
   /** Largest delay before jitter, in ms. */
-  max: number;
+  readonly reconnectionDelayMax: number;
   /** Share of the delay taken away at random, between 0 and 1. */
-  factor: number;
+  readonly randomizationFactor: number;
 }
 
 /** The delay in ms before reconnection attempt `attempt` (0 for the first). */
@@ -24,23 +24,27 @@ export function backoffDelay(
   params: BackoffParams,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.min(params.max, params.min * 2 ** Math.min(attempt, 52));
-  return Math.floor(cap * (1 - params.factor * random()));
+  const cap = Math.min(
+    params.reconnectionDelayMax,
+    params.reconnectionDelay * 2 ** Math.min(attempt, 52),
+  );
+  return Math.floor(cap * (1 - params.randomizationFactor * random()));
 }
 
 /** Counts attempts and hands out their delays. */
 export class Backoff {
   /** Attempts made since the last reset. */
   attempts = 0;
-  readonly params: BackoffParams;
+  /** Reads the current parameters (they follow the Manager's options). */
+  readonly params: () => BackoffParams;
 
-  constructor(params: BackoffParams) {
+  constructor(params: () => BackoffParams) {
     this.params = params;
   }
 
   /** The delay before the next attempt; counts the attempt. */
   duration(): number {
-    return backoffDelay(this.attempts++, this.params);
+    return backoffDelay(this.attempts++, this.params());
   }
 
   /** Starts over from the first delay. */

@@ -21,7 +21,6 @@ import type {
   ClientTransport,
   TransportContext,
   TransportFactory,
-  TransportHandlers,
   TransportName,
 } from "./transport.js";
 
@@ -242,13 +241,15 @@ export class EngineClient extends Emitter<EngineEvents> {
   }
 
   #onHandshake(packet: EnginePacket, fail: (error: Error) => void): void {
-    if (packet.type !== "open") return fail(transportError(`${packet.type} before open`));
-    clearTimeout(this.#openTimer);
     let data: OpenPacketData | undefined;
     try {
       data = JSON.parse(packet.data as string) as OpenPacketData;
     } catch {}
-    if (typeof data?.sid !== "string") return fail(transportError("bad handshake"));
+    if (packet.type !== "open" || typeof data?.sid !== "string") {
+      fail(transportError(`bad handshake: ${packet.type}`));
+      return;
+    }
+    clearTimeout(this.#openTimer);
     this.id = data.sid;
     this.#handshake = data;
     const name = this.transport!.name;
@@ -265,7 +266,11 @@ export class EngineClient extends Emitter<EngineEvents> {
 
   #onPacket(packet: EnginePacket, fail: (error: Error) => void): void {
     if (this.#state === "closed") return;
-    if (this.#state === "opening") return this.#onHandshake(packet, fail);
+    if (this.#state === "opening") this.#onHandshake(packet, fail);
+    else this.#onSessionPacket(packet);
+  }
+
+  #onSessionPacket(packet: EnginePacket): void {
     this.#resetPingTimer();
     if (packet.type === "ping") {
       this.#writeBuffer.push({ type: "pong" });

@@ -93,11 +93,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       { ...options, query: { ...parsed.query, ...options.query } },
       available,
     );
-    this.backoff = new Backoff({
-      min: this.opts.reconnectionDelay,
-      max: this.opts.reconnectionDelayMax,
-      factor: this.opts.randomizationFactor,
-    });
+    this.backoff = new Backoff(() => this.opts);
     if (this.opts.autoConnect) this.open();
   }
 
@@ -108,10 +104,6 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   ): ResolvedManagerOptions[K] | this {
     if (value === undefined) return this.opts[key];
     this.opts = resolveManagerOptions({ ...this.opts, [key]: value }, []);
-    const b = this.backoff.params;
-    b.min = this.opts.reconnectionDelay;
-    b.max = this.opts.reconnectionDelayMax;
-    b.factor = this.opts.randomizationFactor;
     if (key === "reconnection" && !value) this.#skipReconnect = true;
     return this;
   }

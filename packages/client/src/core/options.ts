@@ -128,29 +128,24 @@ export const defaultOptions = Object.freeze({
   retries: 0,
 });
 
-/** Options that must be numbers ≥ 0 (and, for the factor, ≤ 1). */
-const numeric = [
-  "transportTimeout",
-  "reconnectionAttempts",
-  "reconnectionDelay",
-  "reconnectionDelayMax",
-  "randomizationFactor",
-  "timeout",
-  "ackTimeout",
-  "retries",
-] as const;
-
 function badOption(name: string, value: unknown): ClientError {
   return new ClientError(ClientErrorCode.BAD_OPTION, `invalid option ${name}: ${String(value)}`);
 }
 
-/** Rejects a numeric option out of its range. */
+/**
+ * Rejects numeric options out of range: every option whose default is a number (and
+ * `ackTimeout`) must be a number ≥ 0; `randomizationFactor` at most 1.
+ */
 function checkNumbers(values: Record<string, unknown>): void {
-  for (const name of numeric) {
+  for (const name in values) {
     const value = values[name];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || !(value >= 0)) throw badOption(name, value);
-    if (name === "randomizationFactor" && value > 1) throw badOption(name, value);
+    if (
+      (typeof defaultOptions[name as keyof typeof defaultOptions] === "number" ||
+        (name === "ackTimeout" && value !== undefined)) &&
+      !((value as number) >= 0 && (name !== "randomizationFactor" || (value as number) <= 1))
+    ) {
+      throw badOption(name, value);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * acks (timeout(), emitWithAck, ackTimeout + retries), volatile, an offline buffer flushed in
  * order on connect, onAny and friends, auth, and connection state recovery (`recovered`).
  */
-import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
+import type { SocketPacket } from "@switchboard/protocol";
 import { createDebug } from "./debug.js";
 import {
   type DefaultEventsMap,
@@ -17,6 +17,20 @@ import type { Manager, ManagerCloseReason } from "./manager.js";
 import { type ResolvedSocketOptions, resolveSocketOptions, type SocketOptions } from "./options.js";
 
 const debug = createDebug("socket");
+
+/**
+ * Socket.IO packet types, as in the protocol package's `SocketPacketType`, as an enum so that
+ * the bundler inlines the digits.
+ */
+enum T {
+  CONNECT = 0,
+  DISCONNECT = 1,
+  EVENT = 2,
+  ACK = 3,
+  CONNECT_ERROR = 4,
+  BINARY_EVENT = 5,
+  BINARY_ACK = 6,
+}
 
 /** Why a socket disconnected (Socket.IO's `DisconnectReason`). */
 export type DisconnectReason = ManagerCloseReason | "io server disconnect" | "io client disconnect";
@@ -153,7 +167,7 @@ export class Socket<
       this.#addToQueue(data, flags);
       return this;
     }
-    const packet: SocketPacket = { type: SocketPacketType.EVENT, nsp: this.nsp, data };
+    const packet: SocketPacket = { type: T.EVENT, nsp: this.nsp, data };
     if (typeof data[data.length - 1] === "function") {
       const id = this.#ids++;
       this.#registerAck(id, data.pop() as AnyFn, flags);
@@ -254,7 +268,7 @@ export class Socket<
 
   #sendConnect(data: Record<string, unknown> | undefined): void {
     this.#packet({
-      type: SocketPacketType.CONNECT,
+      type: T.CONNECT,
       nsp: this.nsp,
       data: this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data,
     });
@@ -280,7 +294,7 @@ export class Socket<
     if (packet.nsp !== this.nsp) return;
     const data = packet.data as Record<string, unknown> | unknown[] | undefined;
     switch (packet.type) {
-      case SocketPacketType.CONNECT: {
+      case T.CONNECT: {
         const d = data as { sid?: unknown; pid?: unknown } | undefined;
         if (typeof d?.sid === "string") {
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
@@ -292,16 +306,16 @@ export class Socket<
         }
         break;
       }
-      case SocketPacketType.EVENT:
-      case SocketPacketType.BINARY_EVENT: {
+      case T.EVENT:
+      case T.BINARY_EVENT: {
         const args = (data as unknown[]).slice();
         if (packet.id !== undefined) args.push(this.#ack(packet.id));
         if (this.connected) this.#emitEvent(args);
         else this.receiveBuffer.push(args);
         break;
       }
-      case SocketPacketType.ACK:
-      case SocketPacketType.BINARY_ACK: {
+      case T.ACK:
+      case T.BINARY_ACK: {
         const ack = this.#acks.get(packet.id!);
         if (!ack) return;
         this.#acks.delete(packet.id!);
@@ -310,17 +324,14 @@ export class Socket<
         ack.apply(this, args);
         break;
       }
-      case SocketPacketType.DISCONNECT:
+      case T.DISCONNECT:
         this.destroy();
         this.#onClose("io server disconnect");
         break;
-      case SocketPacketType.CONNECT_ERROR: {
+      case T.CONNECT_ERROR: {
         this.destroy();
         const d = data as { message?: unknown; data?: unknown };
-        const error = new ClientError(
-          ClientErrorCode.CONNECT_REFUSED,
-          typeof d.message === "string" ? d.message : undefined,
-        );
+        const error = new ClientError(ClientErrorCode.CONNECT_REFUSED, d.message as string);
         error.data = d.data;
         this.emitReserved("connect_error", error);
         break;
@@ -340,7 +351,7 @@ export class Socket<
     return (...args) => {
       if (sent) return;
       sent = true;
-      this.#packet({ type: SocketPacketType.ACK, nsp: this.nsp, id, data: args });
+      this.#packet({ type: T.ACK, nsp: this.nsp, id, data: args });
     };
   }
 
@@ -372,7 +383,7 @@ export class Socket<
 
   /** Disconnects from the namespace by hand; no reconnection follows. */
   disconnect(): this {
-    if (this.connected) this.#packet({ type: SocketPacketType.DISCONNECT, nsp: this.nsp });
+    if (this.connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
     this.destroy();
     if (this.connected) this.#onClose("io client disconnect");
     return this;

@@ -17,7 +17,7 @@ export interface ParsedUrl {
 export function parseUrl(uri: string | undefined): ParsedUrl {
   const here = (globalThis as { location?: { href: string } }).location?.href;
   const url = new URL(uri ?? "/", here ?? "http://localhost");
-  const secure = url.protocol === "https:" || url.protocol === "wss:";
+  const secure = /s:$/.test(url.protocol); // https: or wss:
   const query: Record<string, string> = {};
   url.searchParams.forEach((value, key) => {
     query[key] = value;

@@ -60,28 +60,20 @@ export abstract class HttpTransport implements ClientTransport {
     return this.state !== "closed";
   }
 
-  /** Decodes a polling payload and hands its packets on; false once closed. */
-  protected receivePayload(payload: string): boolean {
+  /**
+   * Decodes text from the down channel, a polling payload or (`one`) a single packet (a stream
+   * event), and hands the packets on; false once the transport closed.
+   */
+  protected receiveText(text: string, one?: boolean): boolean {
     let packets: EnginePacket[];
     try {
-      packets = decodeEnginePayload(payload, this.ctx.binaryType);
+      const type = this.ctx.binaryType;
+      packets = one ? [decodeEnginePacket(text, type)] : decodeEnginePayload(text, type);
     } catch (error) {
-      this.fail(transportError("invalid payload", error));
+      this.fail(transportError("bad packet", error));
       return false;
     }
     return this.receive(packets);
-  }
-
-  /** Decodes one packet (a stream event) and hands it on; false once closed. */
-  protected receiveOne(text: string): boolean {
-    let packet: EnginePacket;
-    try {
-      packet = decodeEnginePacket(text, this.ctx.binaryType);
-    } catch (error) {
-      this.fail(transportError("invalid packet", error));
-      return false;
-    }
-    return this.receive([packet]);
   }
 
   /** Closes and reports an error. */

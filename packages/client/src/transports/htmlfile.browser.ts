@@ -32,7 +32,7 @@ class HtmlFile extends HttpTransport {
       return;
     }
     this.#received = true;
-    this.receivePayload(data.d);
+    this.receiveText(data.d);
   };
   readonly #index = frames++;
 

@@ -1,6 +1,7 @@
 /**
- * HTTP helpers shared by the HTTP-based transports: the cache-busting parameter and the POST
- * that carries client-to-server packets as a polling payload.
+ * HTTP helpers shared by the HTTP-based transports: one fetch wrapper (cache-buster, cookies,
+ * headers, status check) and the POST that carries client-to-server packets as a polling
+ * payload.
  */
 import { type EnginePacket, encodeEnginePayloadAsync } from "@switchboard/protocol";
 import { transportError } from "../core/errors.js";
@@ -16,28 +17,31 @@ export function stamp(ctx: TransportContext): Record<string, string> {
 }
 
 /**
- * POSTs packets as one polling payload. `simple` makes it a CORS-simple request (text/plain,
- * no custom headers, no readable answer) for transports whose server may not answer CORS.
+ * Fetches the transport's URL (with a fresh cache-buster); rejects with a transport error for
+ * an HTTP error status. Opaque answers (no-cors requests) cannot be checked and pass.
+ */
+export function request(ctx: TransportContext, init: RequestInit): Promise<Response> {
+  return fetch(ctx.url(stamp(ctx)), {
+    cache: "no-store",
+    credentials: ctx.withCredentials ? "include" : "same-origin",
+    headers: ctx.extraHeaders,
+    ...init,
+  }).then((res) => {
+    if (res.ok || res.type === "opaque") return res;
+    throw transportError(`HTTP ${res.status}`, res.status);
+  });
+}
+
+/**
+ * POSTs packets as one polling payload (a string body: `text/plain;charset=UTF-8`). `simple`
+ * makes it a no-cors request, which needs no preflight and no CORS answer (jsonp, htmlfile).
  */
 export function postPayload(
   ctx: TransportContext,
   packets: EnginePacket[],
   simple: boolean,
-): Promise<void> {
+): Promise<unknown> {
   return encodeEnginePayloadAsync(packets)
-    .then((body) =>
-      fetch(ctx.url(stamp(ctx)), {
-        method: "POST",
-        body,
-        mode: simple ? "no-cors" : "cors",
-        credentials: ctx.withCredentials ? "include" : "same-origin",
-        headers: simple
-          ? { "content-type": "text/plain;charset=UTF-8" }
-          : { "content-type": "text/plain;charset=UTF-8", ...ctx.extraHeaders },
-      }),
-    )
-    .then((res) => {
-      if (!simple && !res.ok) throw transportError(`POST failed: ${res.status}`, res.status);
-      return res.body?.cancel();
-    });
+    .then((body) => request(ctx, { method: "POST", body, mode: simple ? "no-cors" : "cors" }))
+    .then((res) => res.text());
 }

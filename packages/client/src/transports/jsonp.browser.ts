@@ -56,7 +56,7 @@ class Jsonp extends HttpTransport {
     this.#script?.remove();
     this.#script = undefined;
     this.downBusy = false;
-    if (!this.receivePayload(payload)) return;
+    if (!this.receiveText(payload)) return;
     if (this.state === "open") this.#poll();
     else this.checkPaused();
   }

@@ -2,10 +2,9 @@
  * HTTP long-polling (`transport=polling`) with fetch: a GET that the server holds until it has
  * packets (a polling payload), re-issued as soon as it returns; packets up go in POSTs.
  */
-import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
-import { stamp } from "./http.js";
+import { request } from "./http.js";
 
 class Polling extends HttpTransport {
   readonly name = "polling" as const;
@@ -17,24 +16,15 @@ class Polling extends HttpTransport {
   }
 
   #poll(): void {
-    const ctx = this.ctx;
     const abort = new AbortController();
     this.#abort = abort;
     this.downBusy = true;
-    fetch(ctx.url(stamp(ctx)), {
-      signal: abort.signal,
-      cache: "no-store",
-      credentials: ctx.withCredentials ? "include" : "same-origin",
-      headers: ctx.extraHeaders,
-    })
-      .then((res) => {
-        if (!res.ok) throw transportError(`poll failed: ${res.status}`, res.status);
-        return res.text();
-      })
+    request(this.ctx, { signal: abort.signal })
+      .then((res) => res.text())
       .then(
         (text) => {
           this.downBusy = false;
-          if (!this.receivePayload(text)) return;
+          if (!this.receiveText(text)) return;
           if (this.state === "open") this.#poll();
           else this.checkPaused();
         },

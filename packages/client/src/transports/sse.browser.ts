@@ -19,7 +19,7 @@ class SseBrowser extends HttpTransport {
     this.#source = source;
     this.downBusy = true;
     source.onopen = () => this.h.onOpen();
-    source.onmessage = (event: MessageEvent<string>) => this.receiveOne(event.data);
+    source.onmessage = (event: MessageEvent<string>) => this.receiveText(event.data, true);
     source.onerror = () => this.fail(transportError("sse error"));
   }
 

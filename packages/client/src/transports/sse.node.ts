@@ -7,7 +7,7 @@
 import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
-import { stamp } from "./http.js";
+import { request } from "./http.js";
 import { SseParser } from "./sse-parser.js";
 
 class SseNode extends HttpTransport {
@@ -15,20 +15,18 @@ class SseNode extends HttpTransport {
   readonly #abort = new AbortController();
 
   protected start(): void {
-    const ctx = this.ctx;
     this.downBusy = true;
-    fetch(ctx.url(stamp(ctx)), {
+    request(this.ctx, {
       signal: this.#abort.signal,
-      cache: "no-store",
-      headers: { accept: "text/event-stream", ...ctx.extraHeaders },
+      headers: { accept: "text/event-stream", ...this.ctx.extraHeaders },
     })
       .then(async (res) => {
         const type = res.headers.get("content-type") ?? "";
-        if (!res.ok || !type.startsWith("text/event-stream") || !res.body) {
-          throw transportError(`sse failed: ${res.status}`, res.status);
+        if (!type.startsWith("text/event-stream") || !res.body) {
+          throw transportError(`not an event stream: ${type}`);
         }
         this.h.onOpen();
-        const parser = new SseParser((data) => this.receiveOne(data));
+        const parser = new SseParser((data) => this.receiveText(data, true));
         const decoder = new TextDecoder();
         const reader = res.body.getReader();
         for (;;) {
