@@ -13,7 +13,7 @@ import {
 } from "@switchboard/protocol";
 import type { WriteOptions } from "./adapters/adapter.js";
 import { debug, parseErrorChannel } from "./debug.js";
-import { InvalidNamespaceError } from "./errors.js";
+import { InvalidNamespaceError, ProtocolViolationError } from "./errors.js";
 import type { Namespace } from "./namespace.js";
 import { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 import type { EngineSession, SessionCloseReason, SessionData } from "./session.js";
@@ -144,21 +144,21 @@ export class Client {
     const { type, nsp } = packet;
     if (type === SocketPacketType.CONNECT) {
       if (this.#sockets.has(nsp) || this.#connecting.has(nsp)) {
-        this.#onParseError(new Error(`second CONNECT for namespace ${nsp}`));
+        this.#onParseError(new ProtocolViolationError(`second CONNECT for namespace ${nsp}`));
         return;
       }
       this.#connect(nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
     if (type === SocketPacketType.CONNECT_ERROR) {
-      this.#onParseError(new Error("a client may not send CONNECT_ERROR"));
+      this.#onParseError(new ProtocolViolationError("a client may not send CONNECT_ERROR"));
       return;
     }
     if (
       (type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT) &&
       RESERVED_EVENTS.has((packet.data as unknown[])[0] as string)
     ) {
-      this.#onParseError(new Error("EVENT with a reserved name"));
+      this.#onParseError(new ProtocolViolationError("EVENT with a reserved name"));
       return;
     }
     const socket = this.#sockets.get(nsp);
@@ -168,7 +168,9 @@ export class Client {
     }
     // In flight when this side left or while connecting: harmless, dropped.
     if (this.#left.has(nsp) || this.#connecting.has(nsp)) return;
-    this.#onParseError(new Error(`packet for namespace ${nsp} before its CONNECT`));
+    this.#onParseError(
+      new ProtocolViolationError(`packet for namespace ${nsp} before its CONNECT`),
+    );
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {

@@ -16,12 +16,12 @@ export const ServerErrorCode = {
   BAD_OPTION: "SB_ERR_BAD_OPTION",
   /** The client asked for a namespace that does not exist (wire message "Invalid namespace"). */
   INVALID_NAMESPACE: "SB_ERR_INVALID_NAMESPACE",
-  /** An operation needs an engine, but the server is not attached to one. */
-  NOT_ATTACHED: "SB_ERR_NOT_ATTACHED",
-  /** An operation the configured adapter does not support. */
-  ADAPTER_UNSUPPORTED: "SB_ERR_ADAPTER_UNSUPPORTED",
-  /** A callback-style ack was given to an emit that cannot carry one. */
-  ACK_NOT_SUPPORTED: "SB_ERR_ACK_NOT_SUPPORTED",
+  /**
+   * A well-formed packet the server may not accept in this state (a second CONNECT, an EVENT
+   * before CONNECT, a reserved event name, a CONNECT_ERROR from a client). The connection is
+   * closed with the disconnect reason "parse error".
+   */
+  PROTOCOL_VIOLATION: "SB_ERR_PROTOCOL_VIOLATION",
 } as const;
 
 /** One of the codes in {@link ServerErrorCode}. */
@@ -79,27 +79,11 @@ export class InvalidNamespaceError extends ServerError {
   }
 }
 
-/** The server has no engine yet. */
-export class NotAttachedError extends ServerError {
-  override readonly name = "NotAttachedError";
-  constructor(what: string) {
-    super(ServerErrorCode.NOT_ATTACHED, `${what} needs an engine: call attach() or bind() first`);
-  }
-}
-
-/** The adapter cannot do this. */
-export class AdapterUnsupportedError extends ServerError {
-  override readonly name = "AdapterUnsupportedError";
-  constructor(what: string) {
-    super(ServerErrorCode.ADAPTER_UNSUPPORTED, `This adapter does not support ${what}`);
-  }
-}
-
-/** An ack callback was passed where acks cannot be carried (e.g. a volatile broadcast). */
-export class AckNotSupportedError extends ServerError {
-  override readonly name = "AckNotSupportedError";
-  constructor(what: string) {
-    super(ServerErrorCode.ACK_NOT_SUPPORTED, `${what} cannot carry an acknowledgement`);
+/** A packet that breaks the Socket.IO v5 exchange rules; it closes the connection. */
+export class ProtocolViolationError extends ServerError {
+  override readonly name = "ProtocolViolationError";
+  constructor(message: string) {
+    super(ServerErrorCode.PROTOCOL_VIOLATION, message);
   }
 }
 
@@ -123,18 +107,8 @@ export const serverErrors = [
     make: () => new InvalidNamespaceError(),
   },
   {
-    name: "NotAttachedError",
-    code: ServerErrorCode.NOT_ATTACHED,
-    make: () => new NotAttachedError("x"),
-  },
-  {
-    name: "AdapterUnsupportedError",
-    code: ServerErrorCode.ADAPTER_UNSUPPORTED,
-    make: () => new AdapterUnsupportedError("x"),
-  },
-  {
-    name: "AckNotSupportedError",
-    code: ServerErrorCode.ACK_NOT_SUPPORTED,
-    make: () => new AckNotSupportedError("x"),
+    name: "ProtocolViolationError",
+    code: ServerErrorCode.PROTOCOL_VIOLATION,
+    make: () => new ProtocolViolationError("x"),
   },
 ] as const satisfies readonly { name: string; code: ServerErrorCode; make: () => ServerError }[];

@@ -22,12 +22,10 @@ export { SessionStore } from "./adapters/session-store.js";
 export { BroadcastOperator } from "./broadcast-operator.js";
 export { Client, type ClientState } from "./client.js";
 export {
-  AckNotSupportedError,
   AckTimeoutError,
-  AdapterUnsupportedError,
   BadOptionError,
   InvalidNamespaceError,
-  NotAttachedError,
+  ProtocolViolationError,
   ReservedEventError,
   ServerError,
   ServerErrorCode,

@@ -78,3 +78,21 @@ test("a binary EVENT is rebuilt from its attachments", async () => {
   assert.deepEqual(got, [{ name: "a", data: Buffer.from([7, 8, 9]) }]);
   await io.close();
 });
+
+test("the disconnect description names the error code of what was refused", async () => {
+  const codes: unknown[] = [];
+  for (const bad of ["0", "9"]) {
+    const { io, engine } = fakeServer();
+    io.on("connection", (socket) =>
+      socket.on("disconnect", (_reason, description) =>
+        codes.push((description as { code?: string }).code),
+      ),
+    );
+    const session = engine.open();
+    session.receive("0");
+    await tick();
+    session.receive(bad);
+    await io.close();
+  }
+  assert.deepEqual(codes, ["SB_ERR_PROTOCOL_VIOLATION", "SB_ERR_UNKNOWN_SOCKET_PACKET"]);
+});
