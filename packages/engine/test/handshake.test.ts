@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import type { ConnectionErrorEvent } from "../src/index.js";
-import { type Harness, pollingHandshake, send, startEngine, url, wsHandshake } from "./helpers.js";
+import {
+  type Harness,
+  Peer,
+  pollingHandshake,
+  send,
+  startEngine,
+  url,
+  wsHandshake,
+} from "./helpers.js";
 
 describe("handshake", () => {
   let h: Harness;
@@ -118,6 +126,40 @@ describe("allowRequest, middlewares, ids, cookie, headers", () => {
       assert.equal(failed.status, 400);
       assert.deepEqual(JSON.parse(failed.text), { code: 3, message: "Bad request" });
       assert.equal(h.engine.clientsCount, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("middlewares run on upgrades too: they may answer, fail, or let through", async () => {
+    const h = await startEngine();
+    h.engine.use((req, res, next) => {
+      if (req.headers["x-answer"]) {
+        res.setHeader("X-Why", "no token");
+        res.writeHead(401);
+        res.end("unauthorized");
+      } else if (req.headers["x-fail"]) next(new Error("nope"));
+      else next();
+    });
+    try {
+      const answered = new Peer(h.port, "EIO=4&transport=websocket", { "x-answer": "1" });
+      await assert.rejects(answered.opened, (err: { status: number; body: string }) => {
+        assert.equal(err.status, 401);
+        assert.equal(err.body, "unauthorized");
+        return true;
+      });
+      const failed = new Peer(h.port, "EIO=4&transport=websocket", { "x-fail": "1" });
+      await assert.rejects(failed.opened, (err: { status: number; body: string }) => {
+        assert.equal(err.status, 400);
+        assert.deepEqual(JSON.parse(err.body), { code: 3, message: "Bad request" });
+        return true;
+      });
+      const { peer, session } = await wsHandshake(h);
+      assert.equal(h.engine.clientsCount, 1);
+      const closed = once(session, "close");
+      await peer.close();
+      await closed;
+      assert.equal(h.engine.clientsCount, 0);
     } finally {
       await h.close();
     }
