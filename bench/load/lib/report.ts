@@ -82,18 +82,23 @@ function cell(outcome: TargetOutcome | undefined, key: string): string {
   return v === undefined ? "n/a" : formatNumber(v);
 }
 
-/** Renders the table as aligned plain text (also valid Markdown). */
+/**
+ * Renders the table as aligned plain text (also valid Markdown). Ratio columns: switchboard over
+ * socket.io and over ws (with the issue's goal) when any switchboard figure exists, and
+ * socket.io over ws while the switchboard server is not available.
+ */
 export function renderTable(results: readonly ScenarioResult[], switchboardUp: boolean): string {
+  const withSb = results.some((r) => r.outcomes.switchboard?.ok);
   const header = ["scenario", "metric", ...TARGETS];
-  if (switchboardUp) header.push("sb/sio", "sb/ws", "goal sb/sio");
-  else header.push("sio/ws");
+  if (withSb) header.push("sb/sio", "sb/ws", "goal sb/sio");
+  if (!switchboardUp) header.push("sio/ws");
   const rows: string[][] = [];
   for (const result of results) {
     for (const metric of result.metrics) {
       const row = [result.scenario, `${metric.label} (${metric.better} is better)`];
       for (const t of TARGETS) row.push(cell(result.outcomes[t], metric.key));
       const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : "-");
-      if (switchboardUp) {
+      if (withSb) {
         const sbSio = ratio(result, metric.key, "switchboard", "socket.io");
         row.push(fmtRatio(sbSio), fmtRatio(ratio(result, metric.key, "switchboard", "ws")));
         if (metric.goal === undefined) row.push("");
@@ -103,9 +108,8 @@ export function renderTable(results: readonly ScenarioResult[], switchboardUp: b
           const verdict = Number.isFinite(sbSio) ? (met ? " met" : " MISSED") : "";
           row.push(`${sign}${metric.goal}x${verdict}`);
         }
-      } else {
-        row.push(fmtRatio(ratio(result, metric.key, "socket.io", "ws")));
       }
+      if (!switchboardUp) row.push(fmtRatio(ratio(result, metric.key, "socket.io", "ws")));
       rows.push(row);
     }
   }
