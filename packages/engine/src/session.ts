@@ -166,6 +166,9 @@ export class Session extends EventEmitter<SessionEvents> {
   close(): void {
     if (this._state !== "opening" && this._state !== "open") return;
     this.setState("closing");
+    // No heartbeat while closing: the transport's own close bounds how long this takes.
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
     this.upgrade?.abort();
     this.upgrade = null;
     this.flush();
@@ -290,6 +293,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private schedulePing(): void {
     clearTimeout(this.pingTimer);
     this.pingTimer = setTimeout(() => {
+      if (this._state !== "open") return;
       this.enqueue({ type: "ping" }, false, undefined);
       this.pongTimer = setTimeout(() => this.finish("ping timeout"), this.ctx.options.pingTimeout);
     }, this.ctx.options.pingInterval);

@@ -173,3 +173,19 @@ describe("close reasons, each emitted once", () => {
       await d.peer.close();
     }));
 });
+
+describe("closing", () => {
+  test("a closing polling session pings no more; unpolled, it ends with forced close", () =>
+    withEngine({ pingInterval: 20, pingTimeout: 20 }, async (h) => {
+      const { session } = await pollingHandshake(h);
+      const seen = closes(session);
+      const created: string[] = [];
+      session.on("packetCreate", (p) => created.push(p.type));
+      session.close();
+      // Nobody polls: the close waits pingInterval + pingTimeout for a poll, then gives up.
+      await once(session, "close");
+      assert.deepEqual(created, []);
+      assert.deepEqual(seen, [["forced close", undefined]]);
+      assert.equal(h.engine.clientsCount, 0);
+    }));
+});
