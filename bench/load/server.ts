@@ -12,7 +12,12 @@ import { createServer, type Server as HttpServer } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer } from "ws";
-import { type ChildMessage, isParentMessage, type TargetName } from "./lib/ipc.ts";
+import {
+  type ChildMessage,
+  isParentMessage,
+  type ServerStats,
+  type TargetName,
+} from "./lib/ipc.ts";
 
 /** The part of Socket.IO's server API the benchmark uses; Switchboard's is the same. */
 interface IoSocketLike {
@@ -75,7 +80,7 @@ async function loadIoServer(target: "socket.io" | "switchboard"): Promise<IoServ
   }
 }
 
-function stats(gc: boolean): Omit<ChildMessage & { type: "stats" }, "type" | "id"> {
+function stats(gc: boolean): ServerStats {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (gc && collect) {
     collect();

@@ -56,6 +56,9 @@ const PING_BYTE = ENGINE_PING.charCodeAt(0);
 export class WireClient {
   /** Called with each application frame (heartbeats are answered here and not passed on). */
   onFrame: (data: Buffer) => void = () => {};
+  /** Why the connection closed before this side ended it, if it did. */
+  lost: string | undefined;
+  #ending = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -69,8 +72,26 @@ export class WireClient {
 
   /** Drops the TCP connection at once (teardown; the server child is killed right after). */
   terminate(): void {
+    this.#ending = true;
     this.ws.terminate();
   }
+
+  /** Closes with a normal close frame. */
+  close(): void {
+    this.#ending = true;
+    this.ws.close();
+  }
+
+  /** Records an unexpected close (the server dropped the client). */
+  closed(code: number): void {
+    if (!this.#ending) this.lost ??= `closed by the server (${code})`;
+  }
+}
+
+/** Throws if the server dropped any client during the scenario. */
+export function assertNoneLost(clients: readonly WireClient[]): void {
+  const lost = clients.filter((c) => c.lost !== undefined);
+  if (lost.length > 0) throw new Error(`${lost.length} clients lost: ${lost[0]?.lost}`);
 }
 
 type HandshakeState = "connecting" | "awaiting-open" | "awaiting-ack" | "ready";
@@ -106,7 +127,10 @@ export function connectClient(
       resolve(client);
     };
     ws.on("error", (error) => fail(error.message));
-    ws.on("close", (code) => fail(`closed during handshake (${code})`));
+    ws.on("close", (code) => {
+      client.closed(code);
+      fail(`closed during handshake (${code})`);
+    });
     ws.on("open", () => {
       if (kind === "raw") ready();
       else state = "awaiting-open";

@@ -16,7 +16,15 @@ import {
   type Scenario,
   summarize,
 } from "../lib/scenario.ts";
-import { connectClient, connectMany, delay, eventFrame, makePayload, now } from "../lib/wire.ts";
+import {
+  assertNoneLost,
+  connectClient,
+  connectMany,
+  delay,
+  eventFrame,
+  makePayload,
+  now,
+} from "../lib/wire.ts";
 
 const METRICS = [
   { key: "rate", label: "broadcast deliveries/s", better: "higher" },
@@ -65,6 +73,7 @@ export const broadcast: Scenario = {
     const drainDeadline = now() + config.drainMs;
     while (delivered < sent * count && now() < drainDeadline) await delay(20);
     for (const client of clients) client.terminate();
+    assertNoneLost(clients);
     if (wrong > 0) throw new Error(`${wrong} unexpected frames`);
     return summarize(METRICS, windows, (w) => ({ rate: ratePerSecond(w), cpu: cpuPerOp(w) }));
   },

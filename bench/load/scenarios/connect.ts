@@ -39,7 +39,7 @@ export const connect: Scenario = {
           const client = await connectClient(server.port, kind, "/echo", config.handshakeTimeoutMs);
           done++;
           latencies.push(now() - t0);
-          client.ws.close();
+          client.close();
         } catch (error) {
           failure ??= error;
         }

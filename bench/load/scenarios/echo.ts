@@ -15,7 +15,15 @@ import {
   type Scenario,
   summarize,
 } from "../lib/scenario.ts";
-import { connectClient, connectMany, delay, eventFrame, makePayload, now } from "../lib/wire.ts";
+import {
+  assertNoneLost,
+  connectClient,
+  connectMany,
+  delay,
+  eventFrame,
+  makePayload,
+  now,
+} from "../lib/wire.ts";
 
 const METRICS = [
   { key: "rate", label: "echo msgs/s", better: "higher", goal: 1.5 },
@@ -70,6 +78,7 @@ export const echo: Scenario = {
     const drainDeadline = now() + config.drainMs;
     while (outstanding > 0 && now() < drainDeadline) await delay(20);
     for (const client of clients) client.terminate();
+    assertNoneLost(clients);
     if (wrong > 0) throw new Error(`${wrong} unexpected frames`);
     return summarize(METRICS, windows, (w) => ({
       rate: ratePerSecond(w),

@@ -5,7 +5,7 @@
  * RSS rarely shrinks after a GC, so the RSS delta also holds memory the allocator kept.
  */
 import type { Scenario } from "../lib/scenario.ts";
-import { connectClient, connectMany, delay } from "../lib/wire.ts";
+import { assertNoneLost, connectClient, connectMany, delay } from "../lib/wire.ts";
 
 export const memory: Scenario = {
   name: "memory",
@@ -24,6 +24,7 @@ export const memory: Scenario = {
     try {
       await delay(settleMs);
       const loaded = await server.stats(true);
+      assertNoneLost(clients);
       if (loaded.connections !== count) {
         throw new Error(`server counts ${loaded.connections} connections, expected ${count}`);
       }
