@@ -160,6 +160,49 @@ for (const mode of Object.keys(modes) as Mode[]) {
         ]);
       }));
 
+    test("catch-all listeners, socket middleware, and room operations from the server", () =>
+      withHarness(mode, undefined, async (h) => {
+        const incoming: unknown[][] = [];
+        const outgoing: unknown[][] = [];
+        const refused: string[] = [];
+        h.io.on("connection", (socket) => {
+          socket.onAny((...args: unknown[]) => incoming.push(args));
+          socket.onAnyOutgoing((...args: unknown[]) => outgoing.push(args));
+          socket.use(([event], next) =>
+            event === "forbidden" ? next(new Error("refused")) : next(),
+          );
+          socket.on("error", (err) => refused.push(err.message));
+          socket.on("echo", (text: string) => socket.emit("echo", text));
+        });
+        const a = h.client();
+        const b = h.client();
+        await Promise.all([next(a, "connect"), next(b, "connect")]);
+        a.emit("forbidden");
+        const echoed = next<[string]>(a, "echo");
+        a.emit("echo", "x");
+        assert.deepEqual(await echoed, ["x"]);
+        assert.deepEqual(refused, ["refused"]);
+        assert.deepEqual(incoming, [["forbidden"], ["echo", "x"]]);
+        assert.deepEqual(outgoing, [["echo", "x"]]);
+
+        h.io.socketsJoin("everyone");
+        h.io.in(a.id!).socketsJoin("a-only");
+        const toA = next<[string]>(a, "note");
+        let bGotNote = false;
+        b.on("note", () => {
+          bGotNote = true;
+        });
+        h.io.to("a-only").emit("note", "for a");
+        assert.deepEqual(await toA, ["for a"]);
+        h.io.in("everyone").socketsLeave("a-only");
+        assert.equal((await h.io.in("a-only").fetchSockets()).length, 0);
+        const kicked = next<[string]>(b, "disconnect");
+        h.io.in(b.id!).disconnectSockets();
+        assert.equal((await kicked)[0], "io server disconnect");
+        assert.equal(bGotNote, false);
+        assert.deepEqual(await h.io.serverSideEmitWithAck("hello"), []);
+      }));
+
     test("dynamic namespaces by RegExp", () =>
       withHarness(mode, undefined, async (h) => {
         const names: string[] = [];

@@ -130,3 +130,28 @@ test("without recovery, CONNECT carries no pid and events no offset", async () =
   assert.deepEqual(session.take(), ['2["x",1]']);
   await io.close();
 });
+
+test("with skipMiddlewares false a recovering socket runs the middlewares again", async () => {
+  const { io, engine } = fakeServer({ connectionStateRecovery: { skipMiddlewares: false } });
+  const seen: boolean[] = [];
+  io.use((socket, next) => {
+    seen.push(socket.recovered);
+    next();
+  });
+  const first = engine.open();
+  first.receive("0");
+  await tick();
+  const { sid, pid } = connectPayload(first.take()[0]);
+  io.emit("x");
+  const offset = lastOffset(first.take());
+  first.drop("ping timeout");
+  io.to(sid).emit("direct", 1);
+  const second = engine.open();
+  second.receive(`0${JSON.stringify({ pid, offset })}`);
+  await tick();
+  const frames = second.take().map(String);
+  assert.equal(connectPayload(frames[0]).sid, sid);
+  assert.match(frames[1]!, /^2\["direct",1,"[\w-]+"\]$/);
+  assert.deepEqual(seen, [false, true]);
+  await io.close();
+});
