@@ -182,12 +182,26 @@ export class PollingTransport implements ServerTransport {
     compress: boolean,
     onWritten?: () => void,
   ): void {
-    const headers: OutgoingHttpHeaders = { "Content-Type": "text/plain; charset=UTF-8" };
+    const headers: OutgoingHttpHeaders = {
+      "Content-Type": "text/plain; charset=UTF-8",
+      // A poll's answer is never reusable, and is never to be sniffed as anything but text.
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    };
     const initial = this.initial;
     this.initial = false;
     this.ctx.decorateHeaders(headers, req, initial);
+    // Packets lost with a connection that closes before the answer is written fail the session
+    // (the client cannot know what it missed); onWritten only runs once they really went out.
+    const lost = (): void => {
+      if (!res.writableFinished) this.fail(new EngineError("POLL_ABORTED", "Answer not delivered"));
+    };
+    if (onWritten) res.once("close", lost);
     const end = (payload: string | Buffer): void => {
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        if (onWritten) lost();
+        return;
+      }
       headers["Content-Length"] = Buffer.byteLength(payload);
       res.writeHead(200, headers);
       res.end(payload, onWritten);
