@@ -67,27 +67,37 @@ export function startServer(target: TargetName, timeoutMs = 20_000): Promise<Sta
 
 function makeHandle(target: TargetName, port: number, child: ChildProcess): ServerHandle {
   let nextId = 0;
-  const pending = new Map<number, (stats: ServerStats) => void>();
+  const pending = new Map<number, (stats: ServerStats | Error) => void>();
   child.on("message", (message: unknown) => {
     if (!isChildMessage(message) || message.type !== "stats") return;
     const { type: _type, id, ...stats } = message;
     pending.get(id)?.(stats);
     pending.delete(id);
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let gone: Error | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      gone = new Error(`${target} server exited (${code ?? signal})`);
+      for (const settle of pending.values()) settle(gone);
+      pending.clear();
+      resolve();
+    }),
+  );
   return {
     target,
     port,
     stats(gc = false) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
+        if (gone) return reject(gone);
         const timer = setTimeout(() => {
           pending.delete(id);
           reject(new Error(`${target}: no stats reply within 10 s`));
         }, 10_000);
         pending.set(id, (stats) => {
           clearTimeout(timer);
-          resolve(stats);
+          if (stats instanceof Error) reject(stats);
+          else resolve(stats);
         });
         child.send({ type: "stats", id, gc });
       });
