@@ -264,14 +264,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     id: string,
     req: IncomingMessage,
     transport: ServerTransport,
-    beforeConnection?: () => void,
+    beforeOpen?: () => void,
   ): void {
     const session = new Session(id, req, transport, this.ctx);
     this._sessions.set(id, session);
     session.once("close", () => this._sessions.delete(id));
+    // The handshake request first (a poll then waits), so the open packet goes out alone on it.
+    beforeOpen?.();
     session.open();
     trace("handshake", { sid: id, transport: transport.name });
-    beforeConnection?.();
     this.emit("connection", session);
   }
 

@@ -145,6 +145,8 @@ export class Session extends EventEmitter<SessionEvents> {
     };
     this.enqueue({ type: "open", data: JSON.stringify(data) }, false, undefined);
     this.setState("open");
+    // The open packet alone answers the handshake; anything else follows it separately.
+    this.flush();
     if (o.initialPacket !== undefined) {
       this.enqueue({ type: "message", data: o.initialPacket }, true, undefined);
     }

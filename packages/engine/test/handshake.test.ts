@@ -217,3 +217,26 @@ describe("allowRequest, middlewares, ids, cookie, headers", () => {
     }
   });
 });
+
+describe("initialPacket and custom cookies", () => {
+  test("initialPacket follows the open packet on both transports", async () => {
+    const h = await startEngine({
+      initialPacket: "welcome",
+      cookie: { name: "sb", sameSite: "none", secure: true, maxAge: 60, path: false },
+    });
+    try {
+      const { sid, res, session } = await pollingHandshake(h);
+      assert.deepEqual(res.headers["set-cookie"], [
+        `sb=${sid}; Max-Age=60; HttpOnly; Secure; SameSite=None`,
+      ]);
+      const next = await send(h.port, "GET", url(`EIO=4&transport=polling&sid=${sid}`));
+      assert.equal(next.text, "4welcome");
+      session.close();
+      const ws = await wsHandshake(h);
+      assert.equal(await ws.peer.next(), "4welcome");
+      await ws.peer.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
