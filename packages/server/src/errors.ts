@@ -22,6 +22,8 @@ export const ServerErrorCode = {
    * closed with the disconnect reason "parse error".
    */
   PROTOCOL_VIOLATION: "SB_ERR_PROTOCOL_VIOLATION",
+  /** `io.engine` was read before the server was attached to or bound to an engine. */
+  NOT_ATTACHED: "SB_ERR_NOT_ATTACHED",
 } as const;
 
 /** One of the codes in {@link ServerErrorCode}. */
@@ -87,6 +89,14 @@ export class ProtocolViolationError extends ServerError {
   }
 }
 
+/** The server has no engine yet. */
+export class NotAttachedError extends ServerError {
+  override readonly name = "NotAttachedError";
+  constructor() {
+    super(ServerErrorCode.NOT_ATTACHED, "The server has no engine: call attach() or bind() first");
+  }
+}
+
 /** Every catalogue entry: its class, its code and the name its instances carry. */
 export const serverErrors = [
   {
@@ -110,5 +120,10 @@ export const serverErrors = [
     name: "ProtocolViolationError",
     code: ServerErrorCode.PROTOCOL_VIOLATION,
     make: () => new ProtocolViolationError("x"),
+  },
+  {
+    name: "NotAttachedError",
+    code: ServerErrorCode.NOT_ATTACHED,
+    make: () => new NotAttachedError(),
   },
 ] as const satisfies readonly { name: string; code: ServerErrorCode; make: () => ServerError }[];

@@ -25,6 +25,7 @@ export {
   AckTimeoutError,
   BadOptionError,
   InvalidNamespaceError,
+  NotAttachedError,
   ProtocolViolationError,
   ReservedEventError,
   ServerError,

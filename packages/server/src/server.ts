@@ -3,11 +3,13 @@
  * on, and the main namespace's API (`io.emit`, `io.to`, ...) for convenience.
  */
 import type { Server as HttpServer } from "node:http";
+import type { Engine } from "@switchboard/engine";
 import type { Room, SocketId } from "./adapters/adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientHost } from "./client.js";
 import { debug } from "./debug.js";
 import { type AttachableEngine, createEngine } from "./engine-binding.js";
+import { NotAttachedError } from "./errors.js";
 import {
   Namespace,
   type NamespaceHost,
@@ -69,8 +71,7 @@ export class Server<
   readonly options: ResolvedServerOptions;
   /** The main namespace "/". */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The engine carrying the connections, once attached or bound. */
-  engine: EngineLike | undefined;
+  #engine: EngineLike | undefined;
   /** The HTTP server attached to, if any. */
   httpServer: HttpServer | undefined;
   /** @internal every namespace by name */
@@ -99,6 +100,16 @@ export class Server<
     if (isSrv) this.attach(srvOrOptions as HttpServer | number);
   }
 
+  /**
+   * The engine carrying the connections (`io.engine.on("connection_error", ...)`,
+   * `io.engine.clientsCount`).
+   * @throws NotAttachedError before `attach()` or `bind()`
+   */
+  get engine(): Engine {
+    if (!this.#engine) throw new NotAttachedError();
+    return this.#engine as Engine;
+  }
+
   /** "open", "closing" or "closed". */
   get state(): ServerState {
     return this.#state;
@@ -121,8 +132,11 @@ export class Server<
     return this.attach(srv);
   }
 
-  /** Uses an existing engine (anything with the engine's `connection` event). */
-  bind(engine: EngineLike): this {
+  /**
+   * Uses an existing engine. Any object with the engine's `connection` event and `close()` will
+   * do (the server relies only on `EngineLike` and `EngineSession`).
+   */
+  bind(engine: Engine | EngineLike): this {
     this.#unbind?.();
     const onconnection = (session: EngineSession) => {
       if (this.#state !== "open") {
@@ -131,9 +145,10 @@ export class Server<
       }
       this.#clients.add(new Client(this, session));
     };
-    engine.on("connection", onconnection);
-    this.engine = engine;
-    this.#unbind = () => engine.off("connection", onconnection);
+    const target = engine as EngineLike;
+    target.on("connection", onconnection);
+    this.#engine = target;
+    this.#unbind = () => target.off("connection", onconnection);
     return this;
   }
 
@@ -237,7 +252,7 @@ export class Server<
     for (const client of [...this.#clients]) client.close();
     for (const nsp of this._nsps.values()) await nsp.adapter.close();
     this.#unbind?.();
-    this.engine?.close();
+    this.#engine?.close();
     this.#detach?.();
     const httpServer = this.httpServer;
     if (httpServer?.listening) {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Engine } from "@switchboard/engine";
 import {
   type DisconnectReason,
   type Namespace,
@@ -139,6 +140,15 @@ function typings(io: Io): void {
     // @ts-expect-error a wrong argument type for a fetched socket
     first.emit("news", 1, { id: 3 });
   });
+
+  // -- the engine is the real one, with its own typed events
+  io.engine.on("connection_error", (err) => {
+    const message: string = err.message;
+    void message;
+  });
+  const count: number = io.engine.clientsCount;
+  void count;
+  new Server().bind(new Engine());
 
   // -- untyped servers accept anything
   const untyped = new Server();

@@ -57,7 +57,7 @@ test(`nothing leaks after ${CLIENTS} clients connect, join rooms and leave`, asy
     assert.equal(adapter.rooms.size, 0);
     assert.equal(adapter.sids.size, 0);
     assert.equal(io.clientsCount, 0);
-    assert.equal(io.engine?.clientsCount, 0);
+    assert.equal(io.engine.clientsCount, 0);
     assert.equal(io.sockets.listenerCount("connection"), 1);
   } finally {
     await io.close();

@@ -123,3 +123,12 @@ test("socket.disconnect(true) closes the whole connection, every namespace first
   assert.equal(session.state, "closed");
   await io.close();
 });
+
+test("io.engine before attach throws a coded error; after bind it is the engine", async () => {
+  const io = new Server();
+  assert.throws(() => io.engine, { code: "SB_ERR_NOT_ATTACHED" });
+  const { engine } = fakeServer();
+  io.bind(engine);
+  assert.equal(io.engine as unknown, engine);
+  await io.close();
+});
