@@ -229,7 +229,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.createId(req, (id) => {
       if (id === undefined) {
-        writeUpgradeError(socket, new EngineError("BAD_REQUEST"));
+        const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
+        this.refuse(req, error);
+        writeUpgradeError(socket, error);
         return;
       }
       this.handshakeIds.set(req, id);
@@ -251,7 +253,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (factory?.via !== "http") return;
     this.createId(req, (id) => {
       if (id === undefined) {
-        writeError(res, new EngineError("BAD_REQUEST"));
+        const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
+        this.refuse(req, error);
+        writeError(res, error);
         return;
       }
       this.handshakeIds.set(req, id);

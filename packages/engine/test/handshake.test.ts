@@ -173,6 +173,15 @@ describe("allowRequest, middlewares, ids, cookie, headers", () => {
       h.engine.generateId = async () => "custom-id";
       const second = await pollingHandshake(h);
       assert.equal(second.sid, "custom-id");
+      // An id already in use (or a failing generateId) refuses the handshake.
+      const errored = once(h.engine, "connection_error") as Promise<[ConnectionErrorEvent]>;
+      const dup = await send(h.port, "GET", url("EIO=4&transport=polling"));
+      assert.equal(dup.status, 400);
+      assert.equal((await errored)[0].code, 3);
+      h.engine.generateId = () => {
+        throw new Error("no ids today");
+      };
+      assert.equal((await send(h.port, "GET", url("EIO=4&transport=polling"))).status, 400);
     } finally {
       await h.close();
     }
