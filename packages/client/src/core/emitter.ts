@@ -59,11 +59,11 @@ export class Emitter<Listen extends EventsMap, Reserved extends EventsMap = List
     if (event === undefined) this.#listeners.clear();
     else if (listener === undefined) this.#listeners.delete(event);
     else {
-      const list = this.#listeners.get(event);
-      const i = list
-        ? list.findIndex((l) => l === listener || (l as { fn?: unknown }).fn === listener)
-        : -1;
-      if (i >= 0) list!.splice(i, 1);
+      const list = this.#listeners.get(event) ?? [];
+      this.#listeners.set(
+        event,
+        list.filter((l) => l !== listener && (l as { fn?: unknown }).fn !== listener),
+      );
     }
     return this;
   }

@@ -88,7 +88,6 @@ export class EngineClient extends Emitter<EngineEvents> {
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #handshake: OpenPacketData | undefined;
   #probe: ClientTransport | undefined;
-  #unload: (() => void) | undefined;
   #afterDrain: (() => void) | undefined;
 
   constructor(
@@ -101,10 +100,6 @@ export class EngineClient extends Emitter<EngineEvents> {
     this.#options = options;
     this.#memory = options.rememberTransport ? memory : undefined;
     this.#candidates = orderLadder(options.transports, this.#memory);
-    if (options.closeOnBeforeunload && typeof addEventListener === "function") {
-      this.#unload = () => this.close();
-      addEventListener("beforeunload", this.#unload);
-    }
     // Let the caller attach listeners before anything can fail.
     queueMicrotask(() => this.#tryNext());
   }
@@ -170,14 +165,14 @@ export class EngineClient extends Emitter<EngineEvents> {
     return {
       ...o,
       binaryType: defaultBinaryType,
-      url: (extra) => {
-        const q = new URLSearchParams(o.query);
-        q.set("EIO", "4");
-        q.set("transport", name);
-        if (this.id) q.set("sid", this.id);
-        for (const key in extra) q.set(key, extra[key]!);
-        return `${this.#origin}${o.path}?${q}`;
-      },
+      url: (extra) =>
+        `${this.#origin}${o.path}?${new URLSearchParams({
+          ...o.query,
+          EIO: "4",
+          transport: name,
+          ...(this.id && { sid: this.id }),
+          ...extra,
+        })}`,
     };
   }
 
@@ -386,7 +381,6 @@ export class EngineClient extends Emitter<EngineEvents> {
     this.#setState("closed");
     clearTimeout(this.#openTimer);
     clearTimeout(this.#pingTimer);
-    if (this.#unload) removeEventListener("beforeunload", this.#unload);
     const transport = this.transport;
     this.#probe?.close();
     this.#probe = undefined;

@@ -13,21 +13,17 @@ export interface TransportMemory {
   demoted?: TransportName;
 }
 
-const memories = new Map<string, TransportMemory>();
+let memories: Record<string, TransportMemory> = {};
 
 /** The memory of one endpoint (origin + path), created on first use. */
 export function memoryFor(endpoint: string): TransportMemory {
-  let memory = memories.get(endpoint);
-  if (!memory) {
-    memory = {};
-    memories.set(endpoint, memory);
-  }
-  return memory;
+  memories[endpoint] ??= {};
+  return memories[endpoint];
 }
 
 /** Forgets every endpoint (tests). */
 export function forgetTransports(): void {
-  memories.clear();
+  memories = {};
 }
 
 /**
@@ -38,15 +34,7 @@ export function orderLadder(
   transports: readonly TransportFactory[],
   memory: TransportMemory | undefined,
 ): TransportFactory[] {
-  const out = transports.slice();
-  const move = (name: TransportName | undefined, front: boolean) => {
-    const i = out.findIndex((f) => f.transportName === name);
-    if (i < 0) return;
-    const [f] = out.splice(i, 1);
-    if (front) out.unshift(f!);
-    else out.push(f!);
-  };
-  move(memory?.demoted, false);
-  if (memory?.preferred !== memory?.demoted) move(memory?.preferred, true);
-  return out;
+  const rank = ({ transportName: name }: TransportFactory) =>
+    name === memory?.demoted ? 1 : name === memory?.preferred ? -1 : 0;
+  return transports.slice().sort((a, b) => rank(a) - rank(b)); // stable: keeps the given order
 }

@@ -37,8 +37,6 @@ export interface EngineOptions {
   timestampParam?: string;
   /** Append "/" to `path` when missing. @default true */
   addTrailingSlash?: boolean;
-  /** Close the connection when the page unloads (browsers). @default false */
-  closeOnBeforeunload?: boolean;
 }
 
 /** Options of the Manager (one connection, many namespaces). */
@@ -93,7 +91,6 @@ export interface ResolvedEngineOptions {
   readonly extraHeaders: Readonly<Record<string, string>>;
   readonly timestampRequests: boolean;
   readonly timestampParam: string;
-  readonly closeOnBeforeunload: boolean;
 }
 
 /** Manager options after resolution. */
@@ -117,7 +114,6 @@ export const defaultOptions = Object.freeze({
   timestampRequests: true,
   timestampParam: "t",
   addTrailingSlash: true,
-  closeOnBeforeunload: false,
   reconnection: true,
   reconnectionAttempts: Number.POSITIVE_INFINITY,
   reconnectionDelay: 1000,

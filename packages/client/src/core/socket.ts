@@ -295,15 +295,9 @@ export class Socket<
     const data = packet.data as Record<string, unknown> | unknown[] | undefined;
     switch (packet.type) {
       case T.CONNECT: {
-        const d = data as { sid?: unknown; pid?: unknown } | undefined;
-        if (typeof d?.sid === "string") {
-          this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
-        } else {
-          this.emitReserved(
-            "connect_error",
-            new ClientError(ClientErrorCode.CONNECT_REFUSED, "invalid CONNECT packet"),
-          );
-        }
+        const d = data as { sid?: string; pid?: string } | undefined;
+        if (d?.sid) this.#onConnect(d.sid, d.pid);
+        else this.emitReserved("connect_error", new ClientError(ClientErrorCode.CONNECT_REFUSED));
         break;
       }
       case T.EVENT:

@@ -45,11 +45,6 @@ export abstract class HttpTransport implements ClientTransport {
   protected receive(packets: EnginePacket[]): boolean {
     for (const packet of packets) {
       if (this.state === "closed") return false;
-      if (packet.type === "close") {
-        this.close();
-        this.h.onClose();
-        return false;
-      }
       if (packet.type === "noop" && this.state === "pausing") {
         this.downBusy = false;
         this.checkPaused();

@@ -8,7 +8,7 @@ import { request } from "./http.js";
 
 class Polling extends HttpTransport {
   readonly name = "polling" as const;
-  #abort: AbortController | undefined;
+  readonly #abort = new AbortController();
 
   protected start(): void {
     this.h.onOpen();
@@ -16,10 +16,8 @@ class Polling extends HttpTransport {
   }
 
   #poll(): void {
-    const abort = new AbortController();
-    this.#abort = abort;
     this.downBusy = true;
-    request(this.ctx, { signal: abort.signal })
+    request(this.ctx, { signal: this.#abort.signal })
       .then((res) => res.text())
       .then(
         (text) => {
@@ -33,7 +31,7 @@ class Polling extends HttpTransport {
   }
 
   protected stop(): void {
-    if (this.downBusy) this.#abort?.abort();
+    this.#abort.abort(); // ends a poll in flight; POSTs do not use this signal
   }
 }
 

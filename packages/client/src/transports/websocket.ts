@@ -34,7 +34,7 @@ class WebSocketTransport implements ClientTransport {
   constructor(ctx: TransportContext, h: TransportHandlers, open: OpenWebSocket) {
     const ws = open(ctx.url().replace(/^http/, "ws"), ctx);
     this.#ws = ws;
-    ws.binaryType = ctx.binaryType === "nodebuffer" ? "nodebuffer" : "arraybuffer";
+    ws.binaryType = ctx.binaryType; // "nodebuffer" (Node, ws) or "arraybuffer" (browsers)
     ws.onopen = () => h.onOpen();
     ws.onmessage = (event) => {
       let packet: EnginePacket;
@@ -73,11 +73,7 @@ class WebSocketTransport implements ClientTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#ws.close();
-    } catch {
-      // closing a socket that never opened may throw; it is gone either way
-    }
+    this.#ws.close();
   }
 }
 
