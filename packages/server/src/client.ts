@@ -48,8 +48,11 @@ export class Client {
   readonly #sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
   readonly #connecting = new Set<string>();
-  /** Namespaces this connection left: late packets for them are ignored, not fatal. */
-  readonly #left = new Set<string>();
+  /**
+   * Namespaces this connection left or was refused: packets still in flight for them are
+   * dropped, not fatal.
+   */
+  readonly #inactive = new Set<string>();
   #state: ClientState = "open";
   #connectTimer: NodeJS.Timeout | undefined;
 
@@ -120,7 +123,7 @@ export class Client {
   _remove(socket: AnySocket): void {
     if (this.#sockets.get(socket.nsp.name) === socket) {
       this.#sockets.delete(socket.nsp.name);
-      this.#left.add(socket.nsp.name);
+      this.#inactive.add(socket.nsp.name);
     }
   }
 
@@ -167,7 +170,7 @@ export class Client {
       return;
     }
     // In flight when this side left or while connecting: harmless, dropped.
-    if (this.#left.has(nsp) || this.#connecting.has(nsp)) return;
+    if (this.#inactive.has(nsp) || this.#connecting.has(nsp)) return;
     this.#onParseError(
       new ProtocolViolationError(`packet for namespace ${nsp} before its CONNECT`),
     );
@@ -179,6 +182,7 @@ export class Client {
       if (this.closed) return;
       if (!nsp) {
         this.#connecting.delete(name);
+        this.#inactive.add(name);
         const message = new InvalidNamespaceError().message;
         const refusal = { type: SocketPacketType.CONNECT_ERROR, nsp: name, data: { message } };
         this.writeToEngine(encodeSocketPacket(refusal), { volatile: false, compress: true });
@@ -186,9 +190,12 @@ export class Client {
       }
       void nsp._add(this, auth, (socket) => {
         this.#connecting.delete(name);
-        if (!socket) return;
+        if (!socket) {
+          this.#inactive.add(name);
+          return;
+        }
         this.#sockets.set(name, socket);
-        this.#left.delete(name);
+        this.#inactive.delete(name);
         clearTimeout(this.#connectTimer);
         this.#connectTimer = undefined;
       });

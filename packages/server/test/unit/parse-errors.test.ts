@@ -96,3 +96,20 @@ test("the disconnect description names the error code of what was refused", asyn
   }
   assert.deepEqual(codes, ["SB_ERR_PROTOCOL_VIOLATION", "SB_ERR_UNKNOWN_SOCKET_PACKET"]);
 });
+
+test("packets for a namespace that refused the connection are dropped, not fatal", async () => {
+  const { io, engine } = fakeServer();
+  io.of("/locked").use((_socket, next) => next(new Error("no")));
+  const session = engine.open();
+  session.receive("0/locked,");
+  session.receive("0/missing,");
+  await tick();
+  session.receive("1/locked,");
+  session.receive('2/missing,["x"]');
+  assert.equal(session.state, "open");
+  assert.deepEqual(session.take(), [
+    '4/locked,{"message":"no"}',
+    '4/missing,{"message":"Invalid namespace"}',
+  ]);
+  await io.close();
+});
