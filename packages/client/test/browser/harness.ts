@@ -6,7 +6,12 @@
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -44,9 +49,11 @@ export interface PageServer {
 export async function startPageServer(
   options: Partial<ServerOptions> = {},
   port = 0,
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Promise<PageServer> {
   const code = loadBundle();
   const http = createServer((req, res) => {
+    if (extra?.(req, res)) return;
     if (req.url === "/switchboard.min.js") {
       res.writeHead(200, { "content-type": "application/javascript" }).end(code);
     } else if (req.url === "/") {

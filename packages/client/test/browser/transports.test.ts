@@ -1,0 +1,83 @@
+/**
+ * The browser-only transports (jsonp, htmlfile) and EventSource-based sse, from the bundle in
+ * Chromium, against the fake server's wire format; and the ladder falling back among them.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { FakeEngine, received } from "../fake-engine.ts";
+import { launchChromium, openPage, type PageServer, startPageServer } from "./harness.ts";
+
+declare const io: (
+  options?: Record<string, unknown>,
+) => import("@switchboard/client").Socket & { io: import("@switchboard/client").Manager };
+
+describe("browser transports against the fake server", { timeout: 60_000 }, () => {
+  let browser: Browser;
+  let server: PageServer;
+  let fake: FakeEngine;
+  before(async () => {
+    fake = new FakeEngine();
+    [browser, server] = await Promise.all([
+      launchChromium(),
+      startPageServer({}, 0, (req, res) => fake.handle(req, res)),
+    ]);
+  });
+  after(async () => {
+    fake.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const transport of ["sse", "jsonp", "htmlfile"]) {
+    test(`${transport}: handshake, events, binary and acks both ways`, async () => {
+      fake.received.length = 0;
+      const page = await openPage(browser, server);
+      const result = await page.evaluate(async (name) => {
+        const socket = io({ forceNew: true, path: "/fake/", transports: [name] });
+        const hello = new Promise((resolve) => socket.on("hello", resolve));
+        const bin = new Promise<ArrayBuffer>((resolve) => socket.on("bin", resolve));
+        await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+        const out = {
+          transport: socket.io.engine?.transport?.name,
+          id: socket.id,
+          hello: await hello,
+          bin: [...new Uint8Array(await bin)],
+          echo: await socket.emitWithAck("echo", { n: 5 }),
+        };
+        socket.emit("up", new Uint8Array([7, 8]));
+        socket.disconnect();
+        return out;
+      }, transport);
+      const { id, ...rest } = result;
+      assert.match(String(id), /^S-fake\d+$/);
+      assert.deepEqual(rest, { transport, hello: "world", bin: [1, 2, 3], echo: { n: 5 } });
+      // Everything the page sent, as the server received it (polling payloads in POSTs).
+      await received(fake, "1");
+      assert.deepEqual(fake.received, [
+        "40",
+        '420["echo",{"n":5}]',
+        '451-["up",{"_placeholder":true,"num":0}]',
+        "bBwg=",
+        "41",
+        "1",
+      ]);
+      await page.close();
+    });
+  }
+
+  test("the ladder falls back from a refused sse to jsonp", async () => {
+    fake.refuse.add("sse");
+    const page = await openPage(browser, server);
+    const name = await page.evaluate(async () => {
+      const socket = io({ forceNew: true, path: "/fake/", transports: ["sse", "jsonp"] });
+      await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+      const transport = socket.io.engine?.transport?.name;
+      socket.disconnect();
+      return transport;
+    });
+    assert.equal(name, "jsonp");
+    fake.refuse.clear();
+    await page.close();
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * A tiny fake server for this project's own transports (sse, jsonp, htmlfile), speaking the
+ * wire design of DESIGN.md "Wire protocol" until the real server lands. It keeps one Engine.IO
+ * session per sid and a minimal Socket.IO layer for the main namespace: CONNECT is answered,
+ * `echo` events are acknowledged with their arguments, and right after CONNECT the server sends
+ * `hello` and a binary event. Every engine packet it receives is recorded as its wire string.
+ */
+import { EventEmitter } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { decodeEnginePayload, encodeEnginePacket } from "@switchboard/protocol";
+
+/** The global of the JSONP answers and the key of htmlfile messages. */
+const GLOBAL = "___sb";
+
+interface Session {
+  id: string;
+  transport: string;
+  queue: string[];
+  /** Sends what is queued, when the transport can. */
+  flush(): void;
+  /** Ends the down channel. */
+  end(): void;
+}
+
+/** The fake. Call {@link FakeEngine.handle} for every request under `path`. */
+export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
+  readonly path: string;
+  /** Engine packets received from clients, as wire strings (binary as `b` + base64). */
+  readonly received: string[] = [];
+  /** Transports this fake refuses with 400, as a server that does not know them would. */
+  refuse = new Set<string>();
+  readonly #sessions = new Map<string, Session>();
+  #ids = 0;
+
+  constructor(path = "/fake/") {
+    super();
+    this.path = path;
+  }
+
+  /** Ends every open down channel. */
+  close(): void {
+    for (const s of this.#sessions.values()) s.end();
+    this.#sessions.clear();
+  }
+
+  /** Handles a request if it is under `path`; returns false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (!url.pathname.startsWith(this.path)) return false;
+    const q = url.searchParams;
+    const transport = q.get("transport") ?? "";
+    const sid = q.get("sid");
+    if (q.get("EIO") !== "4" || this.refuse.has(transport)) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end('{"code":0,"message":"Transport unknown"}');
+      return true;
+    }
+    if (req.method === "POST") {
+      const session = sid ? this.#sessions.get(sid) : undefined;
+      if (!session) return bad(res);
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        for (const packet of decodeEnginePayload(body)) {
+          const wire = encodeEnginePacket(packet, false) as string;
+          this.received.push(wire);
+          this.emit("packet", wire);
+          if (packet.type === "message") this.#onMessage(session, wire.slice(1));
+        }
+      });
+      return true;
+    }
+    if (sid) {
+      const session = this.#sessions.get(sid);
+      if (session?.transport !== "jsonp") return bad(res);
+      this.#jsonpPoll(session, res, q.get("j") ?? "");
+      return true;
+    }
+    const id = `fake${this.#ids++}`;
+    const open = `0${JSON.stringify({
+      sid: id,
+      upgrades: [],
+      pingInterval: 25000,
+      pingTimeout: 20000,
+      maxPayload: 1000000,
+    })}`;
+    const session: Session = {
+      id,
+      transport,
+      queue: [open],
+      flush: () => {},
+      end: () => {},
+    };
+    this.#sessions.set(id, session);
+    if (transport === "sse") this.#sse(session, res);
+    else if (transport === "htmlfile") this.#htmlfile(session, res, q.get("j"), q.get("o"));
+    else if (transport === "jsonp") this.#jsonpPoll(session, res, q.get("j") ?? "");
+    else return bad(res);
+    return true;
+  }
+
+  #send(session: Session, ...packets: string[]): void {
+    session.queue.push(...packets);
+    session.flush();
+  }
+
+  /** The minimal Socket.IO layer (main namespace only). */
+  #onMessage(session: Session, text: string): void {
+    if (text.startsWith("0")) {
+      this.#send(session, `40{"sid":"S-${session.id}"}`);
+      this.#send(
+        session,
+        '42["hello","world"]',
+        '451-["bin",{"_placeholder":true,"num":0}]',
+        "bAQID",
+      );
+      return;
+    }
+    const echo = /^2(\d+)\["echo",(.*)\]$/.exec(text);
+    if (echo) this.#send(session, `43${echo[1]}[${echo[2]}]`);
+  }
+
+  #sse(session: Session, res: ServerResponse): void {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+    session.flush = () => {
+      for (const packet of session.queue.splice(0)) res.write(`data: ${packet}\n\n`);
+    };
+    session.end = () => res.end();
+    session.flush();
+  }
+
+  #htmlfile(session: Session, res: ServerResponse, j: string | null, origin: string | null): void {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.write("<!doctype html><html><body>");
+    session.flush = () => {
+      if (session.queue.length === 0) return;
+      const message = JSON.stringify({
+        [GLOBAL]: Number(j),
+        d: session.queue.splice(0).join("\x1e"),
+      });
+      res.write(`<script>parent.postMessage(${message}, ${JSON.stringify(origin)})</script>`);
+    };
+    session.end = () => res.end("</body></html>");
+    session.flush();
+  }
+
+  #jsonpPoll(session: Session, res: ServerResponse, j: string): void {
+    if (!/^\d+$/.test(j)) return void bad(res);
+    session.flush = () => {
+      if (session.queue.length === 0) return;
+      session.flush = () => {};
+      const payload = JSON.stringify(session.queue.splice(0).join("\x1e"));
+      res.writeHead(200, {
+        "content-type": "application/javascript",
+        "x-content-type-options": "nosniff",
+      });
+      res.end(`${GLOBAL}[${j}](${payload});`);
+    };
+    session.end = () => res.destroy();
+    session.flush();
+  }
+}
+
+function bad(res: ServerResponse): true {
+  res.writeHead(400).end();
+  return true;
+}
+
+/** Resolves once the fake has received the engine packet `wire`. */
+export function received(fake: FakeEngine, wire: string): Promise<void> {
+  if (fake.received.includes(wire)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = (got: string) => {
+      if (got !== wire) return;
+      fake.off("packet", check);
+      resolve();
+    };
+    fake.on("packet", check);
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The SSE transport in Node (streaming fetch) against the fake server's wire format, and the
+ * ladder's fallback when an event stream stalls (a proxy that buffers it).
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { forgetTransports, io } from "@switchboard/client";
+import { FakeEngine, received } from "../fake-engine.ts";
+import { next, startServer } from "../helpers.ts";
+
+async function startFake(): Promise<{ fake: FakeEngine; url: string; close(): Promise<void> }> {
+  const fake = new FakeEngine();
+  const http = createServer((req, res) => {
+    if (!fake.handle(req, res)) res.writeHead(404).end();
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    fake,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: async () => {
+      fake.close();
+      http.closeAllConnections();
+      http.close();
+      await once(http, "close");
+    },
+  };
+}
+
+test("sse: handshake on the stream, events, binary and acks both ways", async () => {
+  const { fake, url, close } = await startFake();
+  const socket = io(url, { forceNew: true, path: "/fake/", transports: ["sse"] });
+  const hello = next(socket, "hello");
+  const bin = next<[Buffer]>(socket, "bin");
+  await next(socket, "connect");
+  assert.equal(socket.io.engine?.transport?.name, "sse");
+  assert.equal(socket.id, "S-fake0");
+  assert.deepEqual(await hello, ["world"]);
+  assert.deepEqual([...(await bin)[0]], [1, 2, 3]);
+  assert.equal(await socket.emitWithAck("echo", 5), 5);
+  socket.emit("up", Buffer.from([7, 8]));
+  socket.disconnect();
+  // The client's packets, as the server received them (POST bodies are polling payloads).
+  await received(fake, "1");
+  assert.deepEqual(fake.received, [
+    "40",
+    '420["echo",5]',
+    '451-["up",{"_placeholder":true,"num":0}]',
+    "bBwg=",
+    "41",
+    "1",
+  ]);
+  await close();
+});
+
+test("sse: a stream that never delivers (buffering proxy) falls back to polling", async () => {
+  forgetTransports();
+  const server = await startServer();
+  const held: ServerResponse[] = [];
+  // A proxy in front of socket.io that answers event streams and never delivers them.
+  const original = server.http.listeners("request") as ((...a: unknown[]) => void)[];
+  server.http.removeAllListeners("request");
+  server.http.on("request", (req, res) => {
+    if (!req.url?.includes("transport=sse")) {
+      for (const listener of original) listener(req, res);
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(": buffered by a proxy, nothing arrives\n\n");
+    held.push(res);
+  });
+  const socket = io(server.url, {
+    forceNew: true,
+    transports: ["sse", "polling"],
+    transportTimeout: 100,
+  });
+  await next(socket, "connect");
+  assert.equal(socket.io.engine?.transport?.name, "polling");
+  assert.equal(held.length, 1);
+  socket.disconnect();
+  for (const res of held) res.end();
+  await server.close();
+});
