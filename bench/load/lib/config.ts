@@ -61,12 +61,12 @@ export interface Config {
 
 const FULL: Config = Object.freeze({
   quick: false,
-  measure: { warmupMs: 700, windows: 3, windowMs: 1000, rounds: 2 },
+  measure: { warmupMs: 500, windows: 3, windowMs: 1000, rounds: 2 },
   echo: { clients: 100, inFlight: 4, payloadBytes: 64 },
   broadcast: { clients: 1000, window: 8, payloadBytes: 64 },
   polling: { clients: 50, payloadBytes: 64 },
   connect: { concurrency: 50 },
-  memory: { clients: 5000, concurrency: 100, settleMs: 1000 },
+  memory: { clients: 5000, concurrency: 100, settleMs: 500 },
   setupConcurrency: 100,
   handshakeTimeoutMs: 10_000,
   drainMs: 2000,
