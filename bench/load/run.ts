@@ -170,7 +170,8 @@ async function main(): Promise<void> {
   const targets = [...options.targets];
   let switchboardUp = false;
   let switchboardDown = "";
-  if (targets.includes("switchboard")) {
+  const loadScenarios = options.only.some((name) => name !== "bundle");
+  if (loadScenarios && targets.includes("switchboard")) {
     const reason = await probe("switchboard", config.handshakeTimeoutMs);
     switchboardUp = reason === undefined;
     switchboardDown = reason ?? "";
@@ -206,9 +207,9 @@ async function main(): Promise<void> {
   }
 
   console.log("");
-  console.log(renderTable(results, switchboardUp));
+  console.log(renderTable(results, switchboardUp || !loadScenarios));
   const notes = renderNotes(results).filter((n) => !n.endsWith(": not available yet"));
-  if (!switchboardUp && options.targets.includes("switchboard")) {
+  if (loadScenarios && !switchboardUp && options.targets.includes("switchboard")) {
     notes.unshift(`switchboard: not available yet (${switchboardDown})`);
   }
   if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}`);
