@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type DisconnectReason, Server } from "@switchboard/server";
+import WebSocket from "ws";
 import { WirePeer } from "./wire-peer.ts";
 
 describe("socket.io-protocol test suite, reference configuration", () => {
@@ -52,6 +53,84 @@ describe("socket.io-protocol test suite, reference configuration", () => {
   after(async () => {
     for (const p of peers) p.close();
     await io.close();
+  });
+
+  test("Engine.IO handshake over long-polling; bad EIO, transport or method get 400", async () => {
+    const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.ok(text.startsWith("0"));
+    const open = JSON.parse(text.slice(1));
+    assert.deepEqual(Object.keys(open).sort(), [
+      "maxPayload",
+      "pingInterval",
+      "pingTimeout",
+      "sid",
+      "upgrades",
+    ]);
+    assert.deepEqual(open.upgrades, ["websocket"]);
+    for (const [query, method] of [
+      ["transport=polling", "GET"],
+      ["EIO=abc&transport=polling", "GET"],
+      ["EIO=4", "GET"],
+      ["EIO=4&transport=abc", "GET"],
+      ["EIO=4&transport=polling", "PUT"],
+    ] as const) {
+      const bad = await fetch(`${url}/socket.io/?${query}`, { method });
+      assert.equal(bad.status, 400, `${method} ${query}`);
+      await bad.arrayBuffer();
+    }
+  });
+
+  test("Engine.IO heartbeat over long-polling, and a session closed by the client", async () => {
+    const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    const { sid } = JSON.parse((await res.text()).slice(1));
+    const poll = `${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    for (let i = 0; i < 2; i++) {
+      assert.equal(await (await fetch(poll)).text(), "2");
+      const pong = await fetch(poll, { method: "POST", body: "3" });
+      assert.equal(pong.status, 200);
+      await pong.text();
+    }
+    const [pending, post] = await Promise.all([
+      fetch(poll),
+      fetch(poll, { method: "POST", body: "1" }),
+    ]);
+    assert.equal(post.status, 200);
+    await post.text();
+    assert.equal(pending.status, 200);
+    await pending.text();
+    const after = await fetch(poll);
+    assert.equal(after.status, 400);
+    await after.arrayBuffer();
+  });
+
+  test("Engine.IO session without pongs closes with ping timeout", async () => {
+    const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    const { sid } = JSON.parse((await res.text()).slice(1));
+    const session = io.engine.sessions.get(sid)!;
+    const [reason] = await once(session, "close");
+    assert.equal(reason, "ping timeout");
+  });
+
+  test("Engine.IO upgrade from long-polling to WebSocket", async () => {
+    const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+    const { sid } = JSON.parse((await res.text()).slice(1));
+    const ws = new WebSocket(
+      `${url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket&sid=${sid}`,
+    );
+    await once(ws, "open");
+    ws.send("2probe");
+    const [probe] = await once(ws, "message");
+    assert.equal(String(probe), "3probe");
+    const upgraded = once(io.engine.sessions.get(sid)!, "upgrade");
+    ws.send("5");
+    await upgraded;
+    assert.equal(io.engine.sessions.get(sid)!.transport.name, "websocket");
+    const stale = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    assert.equal(stale.status, 400);
+    await stale.arrayBuffer();
+    ws.close();
   });
 
   test("the engine handshake carries the configured heartbeat", async () => {
