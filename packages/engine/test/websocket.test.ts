@@ -36,6 +36,27 @@ describe("websocket transport", () => {
     await peer.close();
   });
 
+  test("backpressure: writes wait while a batch is in flight; bufferedAmount shows them; drain", async () => {
+    const { peer, session } = await wsHandshake(h);
+    // The peer stops reading, so a frame larger than the socket buffers cannot be written at once.
+    const clientSocket = (peer.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    clientSocket.pause();
+    const big = "z".repeat(32 * 1024 * 1024);
+    session.send(big);
+    await new Promise((resolve) => process.nextTick(resolve)); // after the per-tick flush
+    assert.equal(session.bufferedAmount, 0, "handed to the transport");
+    assert.equal(session.writable, false, "the frame is still being written");
+    session.send("after");
+    assert.equal(session.bufferedAmount, 5);
+    clientSocket.resume();
+    await once(session, "drain");
+    assert.equal(session.bufferedAmount, 0);
+    assert.equal(session.writable, true);
+    assert.equal((await peer.next()).length, big.length + 1);
+    assert.equal(await peer.next(), "4after");
+    await peer.close();
+  });
+
   test("a frame over maxHttpBufferSize closes with transport error (1009)", async () => {
     const { peer, session } = await wsHandshake(h);
     const closed = once(session, "close") as Promise<[SessionCloseReason]>;
