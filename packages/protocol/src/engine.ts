@@ -96,6 +96,8 @@ export function encodeEnginePacket(
 /** The wire digit of a packet type; refuses anything else (even Object.prototype keys). */
 function codeOf(type: EnginePacketType): string {
   switch (type) {
+    case "message": // the common case first
+      return "4";
     case "open":
       return "0";
     case "close":
@@ -104,8 +106,6 @@ function codeOf(type: EnginePacketType): string {
       return "2";
     case "pong":
       return "3";
-    case "message":
-      return "4";
     case "upgrade":
       return "5";
     case "noop":
