@@ -162,3 +162,35 @@ export function attachToServer(server: Server, path: string, handlers: EdgeHandl
     for (let i = previous.length - 1; i >= 0; i--) server.prependListener("request", previous[i]!);
   };
 }
+
+/**
+ * Reads a request body up to `limit` bytes (the declared Content-Length is checked first).
+ * Calls `done` with the body, or `tooLarge` once (the rest of the body is then ignored and the
+ * connection is marked to close after the answer).
+ */
+export function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  done: (body: Buffer) => void,
+  tooLarge: () => void,
+): void {
+  const refuse = (): void => {
+    req.removeAllListeners("data");
+    req.removeAllListeners("end");
+    res.setHeader("Connection", "close");
+    tooLarge();
+  };
+  if (Number(req.headers["content-length"] ?? 0) > limit) {
+    refuse();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) refuse();
+    else chunks.push(chunk);
+  });
+  req.on("end", () => done(Buffer.concat(chunks)));
+}

@@ -13,7 +13,7 @@ import {
 } from "@switchboard/protocol";
 import { trace } from "../debug.js";
 import { EngineError } from "../errors.js";
-import { writeError } from "../http-edge.js";
+import { readBody, writeError } from "../http-edge.js";
 import type {
   HttpTransportFactory,
   ServerTransport,
@@ -127,34 +127,25 @@ export class PollingTransport implements ServerTransport {
       return;
     }
     const limit = this.ctx.options.maxHttpBufferSize;
-    const tooLarge = (): void => {
-      req.removeAllListeners("data");
-      req.removeAllListeners("end");
-      res.setHeader("Connection", "close");
-      const error = new EngineError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes`);
-      writeError(res, error);
-      this.postInProgress = false;
-      this.fail(error);
-    };
-    if (Number(req.headers["content-length"] ?? 0) > limit) {
-      tooLarge();
-      return;
-    }
     this.postInProgress = true;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge();
-      else chunks.push(chunk);
-    });
-    req.on("end", () => {
-      this.postInProgress = false;
-      this.onPayload(Buffer.concat(chunks).toString("utf8"), req, res);
-    });
     req.on("error", () => {
       this.postInProgress = false;
     });
+    readBody(
+      req,
+      res,
+      limit,
+      (body) => {
+        this.postInProgress = false;
+        this.onPayload(body.toString("utf8"), req, res);
+      },
+      () => {
+        this.postInProgress = false;
+        const error = new EngineError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes`);
+        writeError(res, error);
+        this.fail(error);
+      },
+    );
   }
 
   private onPayload(body: string, req: IncomingMessage, res: ServerResponse): void {
