@@ -80,6 +80,30 @@ describe("long-polling", () => {
     assert.equal(h.engine.sessions.has(sid), false);
   });
 
+  test("a second concurrent POST is refused and closes the session", async () => {
+    const { sid, session } = await pollingHandshake(h);
+    const closed = once(session, "close") as Promise<[SessionCloseReason, Error]>;
+    const arrived = routed(h);
+    const first = request({
+      host: "127.0.0.1",
+      port: h.port,
+      method: "POST",
+      path: url(`EIO=4&transport=polling&sid=${sid}`),
+      agent: false,
+    });
+    first.on("error", () => {});
+    first.write("4a"); // the body is not finished: the POST stays in progress
+    await arrived;
+    const second = await send(h.port, "POST", url(`EIO=4&transport=polling&sid=${sid}`), {
+      body: "4b",
+    });
+    assert.equal(second.status, 400);
+    const [reason, description] = await closed;
+    assert.equal(reason, "transport error");
+    assert.equal((description as { code?: string }).code, "SB_ERR_POLL_OVERLAP");
+    first.destroy();
+  });
+
   test("a body over maxHttpBufferSize answers 413 and closes the session", async () => {
     const { sid, session } = await pollingHandshake(h);
     const closed = once(session, "close") as Promise<[SessionCloseReason, Error]>;
