@@ -12,7 +12,7 @@ import { runInNewContext } from "node:vm";
 import type { Session } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
 
-const PER_KIND = Number(process.env.SOAK_SESSIONS ?? 300);
+const PER_KIND = Number(process.env.SOAK_SESSIONS ?? 200);
 const BATCH = 50;
 
 setFlagsFromString("--expose-gc");
