@@ -138,7 +138,7 @@ function checkNumbers(values: Record<string, unknown>): void {
     if (
       (typeof defaultOptions[name as keyof typeof defaultOptions] === "number" ||
         (name === "ackTimeout" && value !== undefined)) &&
-      !((value as number) >= 0 && (name !== "randomizationFactor" || (value as number) <= 1))
+      !(typeof value === "number" && value >= 0 && (name !== "randomizationFactor" || value <= 1))
     ) {
       throw badOption(name, value);
     }

@@ -1,0 +1,230 @@
+/**
+ * EngineClient with scripted transports: the ladder (fail, stall, exhaust), the handshake,
+ * heartbeat, write batching, close, and the probe/upgrade sequence, packet by packet.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { EnginePacket } from "@switchboard/protocol";
+import { EngineClient } from "../../src/core/engine.ts";
+import type { TransportMemory } from "../../src/core/ladder.ts";
+import { resolveManagerOptions } from "../../src/core/options.ts";
+import type {
+  ClientTransport,
+  TransportContext,
+  TransportFactory,
+  TransportHandlers,
+  TransportName,
+} from "../../src/core/transport.ts";
+import { next } from "../helpers.ts";
+
+class Scripted implements ClientTransport {
+  readonly sent: EnginePacket[][] = [];
+  state: "open" | "paused" | "closed" = "open";
+  readonly url: string;
+  constructor(
+    readonly name: TransportName,
+    ctx: TransportContext,
+    readonly h: TransportHandlers,
+  ) {
+    this.url = ctx.url();
+  }
+  send(packets: EnginePacket[]): void {
+    this.sent.push(packets);
+    queueMicrotask(() => this.h.onDrain());
+  }
+  pause(done: () => void): void {
+    this.state = "paused";
+    done();
+  }
+  close(): void {
+    this.state = "closed";
+  }
+}
+
+interface ScriptedFactory extends TransportFactory {
+  made: Scripted[];
+  /** Resolves with the next transport this factory creates. */
+  created(): Promise<Scripted>;
+}
+
+function scripted(name: TransportName): ScriptedFactory {
+  const made: Scripted[] = [];
+  let waiter: ((t: Scripted) => void) | undefined;
+  return {
+    transportName: name,
+    made,
+    created: () => new Promise((resolve) => (waiter = resolve)),
+    create: (ctx, h) => {
+      const t = new Scripted(name, ctx, h);
+      made.push(t);
+      waiter?.(t);
+      return t;
+    },
+  };
+}
+
+const handshake = (extra: Record<string, unknown> = {}): EnginePacket => ({
+  type: "open",
+  data: JSON.stringify({
+    sid: "abc",
+    upgrades: [],
+    pingInterval: 25000,
+    pingTimeout: 20000,
+    maxPayload: 1000000,
+    ...extra,
+  }),
+});
+
+function engine(
+  transports: TransportFactory[],
+  memory: TransportMemory = {},
+  options: Record<string, unknown> = {},
+): EngineClient {
+  const opts = resolveManagerOptions({ transports, transportTimeout: 20, ...options }, []);
+  return new EngineClient({ origin: "http://h:1" }, opts, memory);
+}
+
+test("the ladder moves on when a transport fails, and remembers the one that opened", async () => {
+  const ws = scripted("websocket");
+  const poll = scripted("polling");
+  const memory: TransportMemory = {};
+  const e = engine([ws, poll], memory);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(ws.made.length, 1);
+  assert.equal(ws.made[0]!.url, "http://h:1/socket.io/?EIO=4&transport=websocket");
+  ws.made[0]!.h.onError(new Error("refused"));
+  assert.equal(ws.made[0]!.state, "closed");
+  assert.equal(poll.made.length, 1);
+  const opened = next(e, "open");
+  poll.made[0]!.h.onPacket(handshake());
+  await opened;
+  assert.equal(e.id, "abc");
+  assert.equal(e.transport, poll.made[0]);
+  assert.equal(memory.preferred, "polling");
+  e.close();
+});
+
+test("a transport that stalls past transportTimeout is abandoned", async () => {
+  const sse = scripted("sse");
+  const poll = scripted("polling");
+  const tried = poll.created();
+  const e = engine([sse, poll]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(poll.made.length, 0);
+  await tried; // after transportTimeout (20 ms here) without an open packet
+  assert.equal(sse.made[0]!.state, "closed");
+  e.close();
+});
+
+test("when every transport fails: SB_ERR_TRANSPORTS_EXHAUSTED listing each failure", async () => {
+  const a = scripted("websocket");
+  const b = scripted("polling");
+  const e = engine([a, b]);
+  const failed = next<[Error & { code: string; data: unknown }]>(e, "error");
+  const closed = next(e, "close");
+  await new Promise((r) => setImmediate(r));
+  a.made[0]!.h.onError(new Error("no ws"));
+  b.made[0]!.h.onClose();
+  const [error] = await failed;
+  assert.equal(error.code, "SB_ERR_TRANSPORTS_EXHAUSTED");
+  assert.deepEqual(error.data, [
+    { transport: "websocket", message: "no ws" },
+    { transport: "polling", message: "closed" },
+  ]);
+  assert.deepEqual((await closed)[0], "transport error");
+  assert.equal(e.readyState, "closed");
+});
+
+test("answers pings with pongs; a missing ping closes with 'ping timeout' and demotes", async () => {
+  const poll = scripted("polling");
+  const memory: TransportMemory = {};
+  const e = engine([poll], memory);
+  await new Promise((r) => setImmediate(r));
+  const t = poll.made[0]!;
+  t.h.onPacket(handshake({ pingInterval: 5, pingTimeout: 5 }));
+  t.h.onPacket({ type: "ping" });
+  assert.deepEqual(t.sent, [[{ type: "pong" }]]);
+  const [reason] = await next(e, "close");
+  assert.equal(reason, "ping timeout");
+  assert.equal(memory.demoted, "polling");
+  assert.equal(t.state, "closed");
+});
+
+test("writes are batched one send at a time, under maxPayload", async () => {
+  const poll = scripted("polling");
+  const e = engine([poll]);
+  await new Promise((r) => setImmediate(r));
+  const t = poll.made[0]!;
+  t.h.onPacket(handshake({ maxPayload: 40 }));
+  e.write("aaaaaaaaaa").write("bbbbbbbbbb").write("cccccccccc").write("d");
+  await next(e, "drain");
+  // A text packet counts 1 + 3 bytes per character (worst-case UTF-8): 31 for ten characters,
+  // so two of those never share a 40-byte batch, and "d" (4) joins the last one.
+  const m = (data: string) => ({ type: "message", data });
+  assert.deepEqual(t.sent, [[m("aaaaaaaaaa")], [m("bbbbbbbbbb")], [m("cccccccccc"), m("d")]]);
+  e.close();
+});
+
+test("close() sends what is pending and a close packet, then closes the transport", async () => {
+  const poll = scripted("polling");
+  const e = engine([poll]);
+  await new Promise((r) => setImmediate(r));
+  const t = poll.made[0]!;
+  t.h.onPacket(handshake());
+  e.write("first");
+  e.write("second"); // buffered behind the first send
+  const closed = next(e, "close");
+  e.close();
+  assert.deepEqual((await closed)[0], "forced close");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(t.sent, [
+    [{ type: "message", data: "first" }],
+    [{ type: "message", data: "second" }, { type: "close" }],
+  ]);
+  assert.equal(t.state, "closed");
+});
+
+test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", async () => {
+  const poll = scripted("polling");
+  const ws = scripted("websocket");
+  const memory: TransportMemory = {};
+  const e = engine([poll, ws], memory);
+  await new Promise((r) => setImmediate(r));
+  const old = poll.made[0]!;
+  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const probe = ws.made[0]!;
+  assert.equal(probe.url, "http://h:1/socket.io/?EIO=4&transport=websocket&sid=abc");
+  probe.h.onOpen();
+  assert.deepEqual(probe.sent, [[{ type: "ping", data: "probe" }]]);
+  const upgraded = next(e, "upgrade");
+  probe.h.onPacket({ type: "pong", data: "probe" });
+  assert.deepEqual(await upgraded, ["websocket"]);
+  assert.equal(old.state, "closed");
+  assert.equal(e.transport, probe);
+  assert.deepEqual(probe.sent[1], [{ type: "upgrade" }]);
+  assert.equal(memory.preferred, "websocket");
+  e.write("hi");
+  await next(e, "drain");
+  assert.deepEqual(probe.sent.at(-1), [{ type: "message", data: "hi" }]);
+  const message = next(e, "message");
+  probe.h.onPacket({ type: "message", data: "down" });
+  assert.deepEqual(await message, ["down"]);
+  e.close();
+});
+
+test("a failed probe leaves the session where it was", async () => {
+  const poll = scripted("polling");
+  const ws = scripted("websocket");
+  const e = engine([poll, ws]);
+  await new Promise((r) => setImmediate(r));
+  const old = poll.made[0]!;
+  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const failed = next<[Error]>(e, "upgradeError");
+  ws.made[0]!.h.onOpen();
+  ws.made[0]!.h.onPacket({ type: "pong", data: "not the probe" });
+  assert.equal((await failed)[0].message, "probe error");
+  assert.equal(e.transport, old);
+  assert.equal(old.state, "open");
+  assert.equal(ws.made[0]!.state, "closed");
+  e.close();
+});
