@@ -66,7 +66,7 @@ if (!process.argv.includes("--check-only")) {
     plugins: [stripDebug],
     // Internal members (`_name`) get short names; `_placeholder` is wire format.
     mangleProps:
-      /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted)$/,
+      /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted|args|flags|params|emitReserved)$/,
     reserveProps: /^_placeholder$/,
     minify: true,
     sourcemap: "external",

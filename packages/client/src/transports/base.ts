@@ -75,7 +75,7 @@ export abstract class HttpTransport implements ClientTransport {
   protected fail(error: unknown): void {
     if (this.state === "closed" || this.state === "paused") return;
     this.close();
-    this.h.onError(error instanceof Error ? error : transportError(`${this.name} error`, error));
+    this.h.onError(error as Error); // fetch and the transports reject with Errors only
   }
 
   send(packets: EnginePacket[]): void {

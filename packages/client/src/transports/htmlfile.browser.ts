@@ -17,19 +17,18 @@ let frames = 0;
 class HtmlFile extends HttpTransport {
   readonly name = "htmlfile" as const;
   #iframe: HTMLIFrameElement | undefined;
+  #origin = "";
+  /** Accepts only this iframe's messages, from the server's origin, for this index. */
   readonly #onMessage = (event: MessageEvent) => {
     const data = event.data as Record<string, unknown> | null;
+    const payload = data?.[JSONP_GLOBAL] === this.#index && data.d;
     if (
-      event.source !== this.#iframe?.contentWindow ||
-      event.origin !== new URL(this.ctx.url()).origin ||
-      typeof data !== "object" ||
-      data === null ||
-      data[JSONP_GLOBAL] !== this.#index ||
-      typeof data.d !== "string"
+      event.source === this.#iframe?.contentWindow &&
+      event.origin === this.#origin &&
+      typeof payload === "string"
     ) {
-      return;
+      this.receiveText(payload);
     }
-    this.receiveText(data.d);
   };
   readonly #index = frames++;
 
@@ -39,6 +38,7 @@ class HtmlFile extends HttpTransport {
     const iframe = document.createElement("iframe");
     iframe.style.display = "none";
     iframe.src = this.ctx.url({ j: String(this.#index), o: location.origin, ...stamp(this.ctx) });
+    this.#origin = new URL(iframe.src).origin;
     // The document ended (or was an error page): the engine client decides what follows.
     iframe.onload = () => {
       if (this.state === "closed") return;

@@ -16,26 +16,22 @@ import { stamp } from "./http.js";
  */
 export const JSONP_GLOBAL = "___sb";
 
-type Registry = (((payload: string) => void) | null)[];
-
-/** The page's callback registry, created on first use. */
-export function jsonpRegistry(): Registry {
-  const g = globalThis as unknown as Record<string, Registry | undefined>;
-  g[JSONP_GLOBAL] ??= [];
-  return g[JSONP_GLOBAL];
-}
+type Registry = ((payload: string) => void)[];
 
 class Jsonp extends HttpTransport {
   readonly name = "jsonp" as const;
   #index = -1;
   #script: HTMLScriptElement | undefined;
+  /** The page's callback registry. */
+  #registry: Registry = [];
 
   protected override readonly simplePost = true;
 
   protected start(): void {
-    const registry = jsonpRegistry();
-    this.#index = registry.length;
-    registry.push((payload) => this.#onPayload(payload));
+    const g = globalThis as unknown as Record<string, Registry | undefined>;
+    g[JSONP_GLOBAL] ??= [];
+    this.#registry = g[JSONP_GLOBAL];
+    this.#index = this.#registry.push((payload) => this.#onPayload(payload)) - 1;
     this.h.onOpen();
     this.#poll();
   }
@@ -62,8 +58,7 @@ class Jsonp extends HttpTransport {
   protected stop(): void {
     this.#script?.remove();
     this.#script = undefined;
-    const registry = jsonpRegistry();
-    if (this.#index >= 0) registry[this.#index] = () => {};
+    if (this.#index >= 0) this.#registry[this.#index] = () => {};
   }
 }
 
