@@ -186,7 +186,11 @@ function deconstruct(
   for (const key in record) {
     if (!hasOwn.call(record, key)) continue;
     const item = record[key];
-    const stripped = deconstruct(item, out, depthLeft - 1, false);
+    // Leaves are most of any payload: skip the call for them.
+    const stripped =
+      typeof item === "object" && item !== null
+        ? deconstruct(item, out, depthLeft - 1, false)
+        : item;
     if (copy !== undefined) {
       setOwn(copy, key, stripped);
     } else if (stripped !== item) {
@@ -205,7 +209,10 @@ function deconstructArray(value: unknown[], out: BinaryData[], depthLeft: number
   let copy: unknown[] | undefined;
   for (let i = 0; i < value.length; i++) {
     const item = value[i];
-    const stripped = deconstruct(item, out, depthLeft - 1, false);
+    const stripped =
+      typeof item === "object" && item !== null
+        ? deconstruct(item, out, depthLeft - 1, false)
+        : item;
     if (copy !== undefined) {
       copy[i] = stripped;
     } else if (stripped !== item) {
