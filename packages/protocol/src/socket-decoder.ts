@@ -20,6 +20,20 @@ import {
 export type SocketDecoderOptions = SocketCodecLimits;
 
 /**
+ * Where a {@link SocketDecoder} is: between packets, or inside a binary packet, holding its text
+ * part and the attachments received so far.
+ */
+type DecoderState =
+  | { readonly name: "idle" }
+  | {
+      readonly name: "awaiting-attachments";
+      readonly packet: SocketPacket;
+      readonly buffers: BinaryData[];
+    };
+
+const IDLE: DecoderState = Object.freeze({ name: "idle" });
+
+/**
  * Decodes socket packets from engine messages. Feed each message to {@link SocketDecoder.add}:
  * it returns the packet once complete, or undefined while a binary packet waits for its
  * announced attachments. Any malformed input throws a {@link ProtocolError} and resets the
@@ -27,8 +41,7 @@ export type SocketDecoderOptions = SocketCodecLimits;
  */
 export class SocketDecoder {
   readonly #limits: Required<SocketCodecLimits>;
-  #pending: SocketPacket | undefined;
-  #buffers: BinaryData[] = [];
+  #state: DecoderState = IDLE;
 
   constructor(options?: SocketDecoderOptions) {
     this.#limits = resolveLimits(options);
@@ -36,7 +49,7 @@ export class SocketDecoder {
 
   /** True while a binary packet waits for attachments. */
   get awaitingAttachments(): boolean {
-    return this.#pending !== undefined;
+    return this.#state.name === "awaiting-attachments";
   }
 
   /** Feeds one engine message: the text part of a packet, or one binary attachment. */
@@ -52,26 +65,27 @@ export class SocketDecoder {
 
   /** Drops any partly received binary packet. */
   reset(): void {
-    this.#pending = undefined;
-    this.#buffers = [];
+    this.#state = IDLE;
   }
 
   #addText(text: string): SocketPacket | undefined {
-    if (this.#pending) {
+    const state = this.#state;
+    if (state.name === "awaiting-attachments") {
+      const due = state.packet.attachments! - state.buffers.length;
       throw new ProtocolError(
         ProtocolErrorCode.MISSING_ATTACHMENT,
-        `Got a text packet while ${this.#pending.attachments! - this.#buffers.length} attachment(s) were still due`,
+        `Got a text packet while ${due} attachment(s) were still due`,
       );
     }
     const packet = decodeSocketPacketText(text, this.#limits);
     if (packet.attachments === undefined) return packet;
-    this.#pending = packet;
+    this.#state = { name: "awaiting-attachments", packet, buffers: [] };
     return undefined;
   }
 
   #addBinary(chunk: BinaryData): SocketPacket | undefined {
-    const pending = this.#pending;
-    if (!pending) {
+    const state = this.#state;
+    if (state.name === "idle") {
       throw new ProtocolError(
         ProtocolErrorCode.UNEXPECTED_ATTACHMENT,
         "Got a binary attachment while no binary packet was pending",
@@ -80,11 +94,10 @@ export class SocketDecoder {
     if (!isBinary(chunk)) {
       throw new ProtocolError(ProtocolErrorCode.BAD_PAYLOAD, "An attachment must be binary data");
     }
-    this.#buffers.push(chunk);
-    if (this.#buffers.length < pending.attachments!) return undefined;
-    const buffers = this.#buffers;
-    this.reset();
-    return reconstructPacket(pending, buffers, this.#limits.maxDepth);
+    state.buffers.push(chunk);
+    if (state.buffers.length < state.packet.attachments!) return undefined;
+    this.#state = IDLE;
+    return reconstructPacket(state.packet, state.buffers, this.#limits.maxDepth);
   }
 }
 
@@ -100,6 +113,9 @@ export function decodeSocketPacketText(
   text: string,
   limits: Required<SocketCodecLimits> = defaultSocketCodecLimits,
 ): SocketPacket {
+  if (typeof text !== "string") {
+    throw new ProtocolError(ProtocolErrorCode.UNKNOWN_SOCKET_PACKET, "A packet must be text");
+  }
   const type = text.charCodeAt(0) - DIGIT_0;
   if (!(type >= 0 && type <= 6)) {
     throw new ProtocolError(

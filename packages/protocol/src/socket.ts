@@ -52,7 +52,7 @@ export interface SocketCodecLimits {
   maxDepth?: number;
 }
 
-/** Default limits, frozen. */
+/** Default limits, frozen. Internal helpers below are not exported from the package. */
 export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = Object.freeze({
   maxAttachments: 64,
   maxDepth: 100,
@@ -73,6 +73,10 @@ export function resolveLimits(options: SocketCodecLimits | undefined): Required<
   });
 }
 
+/**
+ * `value` if it is a positive safe integer.
+ * @throws ProtocolError (`SB_ERR_BAD_OPTION`) otherwise, naming the option
+ */
 export function checkLimit(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new ProtocolError(
@@ -126,6 +130,7 @@ export function isValidPayload(
   }
 }
 
+/** The rule {@link isValidPayload} applies to `type`, in words, for error messages. */
 export function payloadRule(type: SocketPacketType): string {
   switch (type) {
     case SocketPacketType.CONNECT:

@@ -45,6 +45,12 @@ describe("socket packet decoding", () => {
   });
 
   test("unknown types", () => {
+    for (const input of [2, null, undefined, {}, ["2[]"]]) {
+      throwsCode(
+        () => decodeSocketPacketText(input as never),
+        ProtocolErrorCode.UNKNOWN_SOCKET_PACKET,
+      );
+    }
     for (const text of ["", "7", "9[]", "x", " 2[]", "-1", "/"]) {
       throwsCode(() => decodeSocketPacketText(text), ProtocolErrorCode.UNKNOWN_SOCKET_PACKET);
       throwsCode(() => new SocketDecoder().add(text), ProtocolErrorCode.UNKNOWN_SOCKET_PACKET);
