@@ -11,7 +11,6 @@ import {
   type EncodedSocketPacket,
   isValidPayload,
   payloadRule,
-  resolveLimits,
   type SocketCodecLimits,
   type SocketPacket,
   SocketPacketType,
@@ -28,8 +27,11 @@ export function encodeSocketPacket(
   packet: SocketPacket,
   limits?: SocketCodecLimits,
 ): EncodedSocketPacket {
+  // Checked on every call without allocating: servers pass their limits with each packet.
   const maxDepth =
-    limits === undefined ? defaultSocketCodecLimits.maxDepth : resolveLimits(limits).maxDepth;
+    limits?.maxDepth === undefined
+      ? defaultSocketCodecLimits.maxDepth
+      : checkLimit("maxDepth", limits.maxDepth);
   let type = packet.type;
   const { nsp, id, data } = packet;
   if (!isPacketType(type)) {
