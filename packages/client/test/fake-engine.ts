@@ -7,7 +7,9 @@
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { decodeEnginePayload, encodeEnginePacket } from "@switchboard/protocol";
+import { WebSocketServer } from "ws";
 
 /** The global of the JSONP answers and the key of htmlfile messages. */
 const GLOBAL = "___sb";
@@ -29,6 +31,15 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   readonly received: string[] = [];
   /** Transports this fake refuses with 400, as a server that does not know them would. */
   refuse = new Set<string>();
+  /** What the handshake offers as upgrades (the fake can upgrade sse sessions to websocket). */
+  upgrades: string[] = [];
+  /** What happened during upgrades, in order: "noop sent", "3probe sent", "5 received". */
+  readonly upgradeLog: string[] = [];
+  /** Write the stream's last noop after answering the probe instead of before. */
+  noopAfterProbe = false;
+  /** Packets to send in the middle of an upgrade (after the probe, before "5"). */
+  duringUpgrade: string[] = [];
+  readonly #wss = new WebSocketServer({ noServer: true });
   readonly #sessions = new Map<string, Session>();
   #ids = 0;
 
@@ -41,6 +52,54 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   close(): void {
     for (const s of this.#sessions.values()) s.end();
     this.#sessions.clear();
+    for (const client of this.#wss.clients) client.terminate();
+    this.#wss.close();
+  }
+
+  /**
+   * Handles a WebSocket upgrade of an existing session (probe, then `5`); returns false when
+   * the request is not ours.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (!url.pathname.startsWith(this.path)) return false;
+    const session = this.#sessions.get(url.searchParams.get("sid") ?? "");
+    if (!session) {
+      socket.destroy();
+      return true;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data: Buffer, isBinary: boolean) => {
+        const wire = isBinary ? `b${data.toString("base64")}` : data.toString();
+        this.received.push(wire);
+        this.emit("packet", wire);
+        if (wire === "2probe") {
+          // As Engine.IO does with a pending poll: end the old down channel's delivery with a
+          // noop, then write nothing more there until the client switches.
+          const endStream = () => {
+            session.queue.push("6");
+            session.flush();
+            this.upgradeLog.push("noop sent");
+            session.flush = () => {};
+          };
+          if (!this.noopAfterProbe) endStream();
+          ws.send("3probe");
+          this.upgradeLog.push("3probe sent");
+          if (this.noopAfterProbe) setTimeout(endStream, 20);
+          session.queue.push(...this.duringUpgrade);
+        } else if (wire === "5") {
+          this.upgradeLog.push("5 received");
+          session.transport = "websocket";
+          session.flush = () => {
+            for (const packet of session.queue.splice(0)) ws.send(packet);
+          };
+          session.flush();
+        } else if (wire.startsWith("4")) {
+          this.#onMessage(session, wire.slice(1));
+        }
+      });
+    });
+    return true;
   }
 
   /** Handles a request if it is under `path`; returns false otherwise. */
@@ -83,7 +142,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
     const id = `fake${this.#ids++}`;
     const open = `0${JSON.stringify({
       sid: id,
-      upgrades: [],
+      upgrades: this.upgrades,
       pingInterval: 25000,
       pingTimeout: 20000,
       maxPayload: 1000000,

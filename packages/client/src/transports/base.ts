@@ -2,7 +2,8 @@
  * What the HTTP-based transports (polling, sse, jsonp, htmlfile) share: packets up in POSTs
  * (one at a time), packets down through a channel each opens its own way, and the pause that an
  * upgrade needs: no POST in flight and the down channel idle (a poll returned, or a stream
- * delivered the `noop` with which the server answers the probe).
+ * delivered the `noop` that the server writes as its last packet there when it answers the
+ * probe; it may arrive before the pause begins).
  */
 import { decodeEnginePacket, decodeEnginePayload, type EnginePacket } from "@switchboard/protocol";
 import { transportError } from "../core/errors.js";
@@ -45,7 +46,9 @@ export abstract class HttpTransport implements ClientTransport {
   protected receive(packets: EnginePacket[]): boolean {
     for (const packet of packets) {
       if (this.state === "closed") return false;
-      if (packet.type === "noop" && this.state === "pausing") {
+      // A noop ends the down channel's delivery (a poll's answer, or the last packet a stream
+      // carries before an upgrade), whether or not the pause has begun yet.
+      if (packet.type === "noop") {
         this.downBusy = false;
         this.checkPaused();
         continue;

@@ -11,7 +11,12 @@ import { forgetTransports, io } from "@switchboard/client";
 import { FakeEngine, received } from "../fake-engine.ts";
 import { next, startServer } from "../helpers.ts";
 
-async function startFake(): Promise<{ fake: FakeEngine; url: string; close(): Promise<void> }> {
+async function startFake(): Promise<{
+  fake: FakeEngine;
+  http: import("node:http").Server;
+  url: string;
+  close(): Promise<void>;
+}> {
   const fake = new FakeEngine();
   const http = createServer((req, res) => {
     if (!fake.handle(req, res)) res.writeHead(404).end();
@@ -20,6 +25,7 @@ async function startFake(): Promise<{ fake: FakeEngine; url: string; close(): Pr
   await once(http, "listening");
   return {
     fake,
+    http,
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     close: async () => {
       fake.close();
@@ -84,3 +90,33 @@ test("sse: a stream that never delivers (buffering proxy) falls back to polling"
   for (const res of held) res.end();
   await server.close();
 });
+
+for (const noopAfterProbe of [false, true]) {
+  const order = noopAfterProbe ? "3probe then noop" : "noop then 3probe";
+  test(`sse upgrades to websocket (${order}): waits for the stream's noop, nothing lost`, async () => {
+    const { fake, url, close, http } = await startFake();
+    fake.upgrades = ["websocket"];
+    fake.noopAfterProbe = noopAfterProbe;
+    fake.duringUpgrade = ['42["during","upgrade"]'];
+    http.on("upgrade", (req, socket, head) => fake.handleUpgrade(req, socket, head));
+    const socket = io(url, { forceNew: true, path: "/fake/", transports: ["sse", "websocket"] });
+    const during: unknown[] = [];
+    socket.on("during", (v) => during.push(v));
+    await next(socket, "connect");
+    assert.equal(socket.io.engine?.transport?.name, "sse");
+    await next(socket.io.engine!, "upgrade");
+    assert.equal(socket.io.engine?.transport?.name, "websocket");
+    await received(fake, "5");
+    assert.deepEqual(
+      fake.upgradeLog,
+      noopAfterProbe
+        ? ["3probe sent", "noop sent", "5 received"]
+        : ["noop sent", "3probe sent", "5 received"],
+    );
+    assert.equal(await socket.emitWithAck("echo", "over ws"), "over ws");
+    assert.deepEqual(during, ["upgrade"], "the packet sent mid-upgrade arrives once, over ws");
+    assert.deepEqual(fake.received.slice(-2), ["5", '420["echo","over ws"]']);
+    socket.disconnect();
+    await close();
+  });
+}
