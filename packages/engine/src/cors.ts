@@ -130,7 +130,7 @@ export function checkOrigin(
 ): void {
   const origin = req.headers.origin;
   const preflight = isPreflight(req);
-  const decide = (rule: StaticOrigin): void => {
+  resolveRule(cors, origin, (rule) => {
     if (origin === undefined) {
       callback({ allowed: true, origin, headers: {} });
       return;
@@ -139,7 +139,29 @@ export function checkOrigin(
     const headers =
       cors === undefined ? { Vary: "Origin" } : corsHeaders(cors, rule, origin, req, preflight);
     callback({ allowed: isSameOrigin(origin, req) || matches(rule, origin), origin, headers });
-  };
+  });
+}
+
+/**
+ * Applies the origin policy to an origin named by the request rather than sent in its `Origin`
+ * header (htmlfile's embedding page): allowed when same-origin with the request or when
+ * `cors.origin` allows it. Calls back once.
+ */
+export function isOriginAllowed(
+  origin: string,
+  req: IncomingMessage,
+  cors: CorsOptions | undefined,
+  callback: (allowed: boolean) => void,
+): void {
+  resolveRule(cors, origin, (rule) => callback(isSameOrigin(origin, req) || matches(rule, origin)));
+}
+
+/** The static rule for `origin`: `false` without CORS; a function rule is asked (once). */
+function resolveRule(
+  cors: CorsOptions | undefined,
+  origin: string | undefined,
+  decide: (rule: StaticOrigin) => void,
+): void {
   const rule = cors === undefined ? false : (cors.origin ?? "*");
   if (typeof rule !== "function") {
     decide(rule);

@@ -37,7 +37,10 @@ import type {
   TransportFactory,
   TransportFactoryMaker,
 } from "./transport.js";
+import { htmlfileFactory } from "./transports/htmlfile.js";
+import { jsonpFactory } from "./transports/jsonp.js";
 import { pollingFactory } from "./transports/polling.js";
+import { sseFactory } from "./transports/sse.js";
 import { websocketFactory } from "./transports/websocket.js";
 
 /** An Express-compatible middleware, run before every request and upgrade is verified. */
@@ -73,6 +76,9 @@ export const transportRegistry: ReadonlyMap<string, TransportFactoryMaker> = new
 >([
   ["polling", pollingFactory],
   ["websocket", websocketFactory],
+  ["sse", sseFactory],
+  ["jsonp", jsonpFactory],
+  ["htmlfile", htmlfileFactory],
 ]);
 
 type Verdict = (error?: EngineError, message?: string) => void;
@@ -163,8 +169,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (value !== undefined) res.setHeader(name, value);
       }
       if (!verdict.allowed) {
-        this.refuse(req, new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin }));
-        writeError(res, new EngineError("ORIGIN_REFUSED"));
+        const error = new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin });
+        this.refuse(req, error);
+        writeError(res, error);
+        this.closeRefusedSession(req, error);
         return;
       }
       if (isPreflight(req)) {
@@ -178,6 +186,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.refuse(req, error);
           writeError(res, error);
         } else if (!res.writableEnded) {
+          this.proveOrigin(req, false);
           this.verify(req, false, (error, message) => {
             if (error) {
               this.refuse(req, error);
@@ -197,13 +206,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     checkOrigin(req, this.options.cors, (verdict) => {
       if (!verdict.allowed) {
-        refuse(new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin }));
+        const error = new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin });
+        refuse(error);
+        this.closeRefusedSession(req, error);
         return;
       }
       const res = new UpgradeResponse(socket);
       this.runMiddlewares(req, res as unknown as ServerResponse, (err) => {
         if (err !== undefined) refuse(new EngineError("MIDDLEWARE_FAILURE", String(err)));
         else if (!res.ended) {
+          this.proveOrigin(req, true);
           this.verify(req, true, (error, message) => {
             if (error) refuse(error, message);
             else this.acceptUpgrade(req, socket, head);
@@ -235,7 +247,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
       this.handshakeIds.set(req, id);
-      factory.accept(req, socket, head, true, (transport) => this.register(id, req, transport));
+      factory.accept(req, socket, head, true, (transport) =>
+        this.register(id, req, transport, factory.needsOriginProof === true),
+      );
     });
   }
 
@@ -260,7 +274,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       this.handshakeIds.set(req, id);
       const transport = factory.create(req, true);
-      this.register(id, req, transport, () => transport.handleRequest?.(req, res));
+      const held = factory.needsOriginProof === true;
+      this.register(id, req, transport, held, () => transport.handleRequest?.(req, res));
     });
   }
 
@@ -268,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     id: string,
     req: IncomingMessage,
     transport: ServerTransport,
+    held: boolean,
     beforeOpen?: () => void,
   ): void {
     const session = new Session(id, req, transport, this.ctx);
@@ -275,9 +291,34 @@ export class Engine extends EventEmitter<EngineEvents> {
     session.once("close", () => this._sessions.delete(id));
     // The handshake request first (a poll then waits), so the open packet goes out alone on it.
     beforeOpen?.();
-    session.open();
-    trace("handshake", { sid: id, transport: transport.name });
-    this.emit("connection", session);
+    session.open(held);
+    trace("handshake", { sid: id, transport: transport.name, held });
+    if (!held) this.emit("connection", session);
+  }
+
+  /**
+   * A POST or an upgrade that passed the origin policy proves the origin of a held session
+   * (jsonp, htmlfile: their GETs carry no Origin): browsers send `Origin` on every POST and
+   * every WebSocket handshake, so one without it comes from a non-browser client. The session
+   * opens, and only now does the application hear of it.
+   */
+  private proveOrigin(req: IncomingMessage, upgrade: boolean): void {
+    const sid = queryOf(req).get("sid");
+    if (sid === null || (!upgrade && req.method !== "POST")) return;
+    const session = this._sessions.get(sid);
+    if (session?.confirm()) {
+      trace("origin proven", { sid, origin: req.headers.origin });
+      this.emit("connection", session);
+    }
+  }
+
+  /**
+   * A request refused by the origin policy that names a session closes it: its sid reached a
+   * page that may not use it (e.g. a JSONP answer read by a foreign page).
+   */
+  private closeRefusedSession(req: IncomingMessage, error: EngineError): void {
+    const sid = queryOf(req).get("sid");
+    if (sid !== null) this._sessions.get(sid)?.terminate("transport error", error);
   }
 
   /**
@@ -286,13 +327,34 @@ export class Engine extends EventEmitter<EngineEvents> {
    * request for the transport, and `allowRequest`.
    */
   private verify(req: IncomingMessage, upgrade: boolean, verdict: Verdict): void {
-    const query = queryOf(req);
-    const name = query.get("transport") ?? "";
+    const name = queryOf(req).get("transport") ?? "";
     const factory = this.factories.get(name);
     if (factory === undefined) {
       verdict(new EngineError("UNKNOWN_TRANSPORT", undefined, { transport: name }));
       return;
     }
+    this.verifyEngine(req, upgrade, factory, (error, message) => {
+      if (error !== undefined || factory.via !== "http" || factory.check === undefined) {
+        verdict(error, message);
+        return;
+      }
+      let answered = false;
+      factory.check(req, (refusal) => {
+        if (answered) return;
+        answered = true;
+        verdict(refusal);
+      });
+    });
+  }
+
+  private verifyEngine(
+    req: IncomingMessage,
+    upgrade: boolean,
+    factory: TransportFactory,
+    verdict: Verdict,
+  ): void {
+    const query = queryOf(req);
+    const name = factory.name;
     const byUpgrade = factory.via === "upgrade";
     const sid = query.get("sid");
     if (sid !== null) {

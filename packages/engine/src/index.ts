@@ -1,9 +1,10 @@
 /**
  * @switchboard/engine: an Engine.IO v4 server. Sessions over HTTP long-polling and WebSocket,
- * with upgrade, heartbeat, limits, CORS and origin policy. See README.md.
+ * and this project's SSE, JSONP and iframe-streaming transports, with upgrade, heartbeat,
+ * limits, CORS and origin policy. See README.md.
  */
 export type { CorsOptions, CustomOrigin, OriginVerdict, StaticOrigin } from "./cors.js";
-export { checkOrigin, isSameOrigin } from "./cors.js";
+export { checkOrigin, isOriginAllowed, isSameOrigin } from "./cors.js";
 export {
   type ConnectionErrorEvent,
   Engine,
@@ -48,4 +49,5 @@ export type {
   TransportSink,
   UpgradeTransportFactory,
 } from "./transport.js";
+export { JSONP_GLOBAL } from "./transports/jsonp.js";
 export type { UpgradeState } from "./upgrade.js";

@@ -40,7 +40,7 @@ export interface EngineOptions {
   upgradeTimeout?: number;
   /** Largest message, POST body or WebSocket frame, in bytes (`maxPayload` of the handshake). @default 1e6 */
   maxHttpBufferSize?: number;
-  /** Transports a client may use, by name. @default ["polling", "websocket"] */
+  /** Transports a client may use, by name. @default ["polling", "websocket", "sse", "jsonp", "htmlfile"] */
   transports?: readonly string[];
   /** Whether a polling session may upgrade to WebSocket. @default true */
   allowUpgrades?: boolean;
@@ -58,6 +58,12 @@ export interface EngineOptions {
   initialPacket?: string | Buffer;
   /** Sets Engine.IO's `io=<sid>` cookie on the handshake; `true` for the defaults. @default false */
   cookie?: boolean | CookieOptions;
+  /**
+   * Milliseconds between keep-alive writes on an idle `sse` or `htmlfile` stream (an SSE
+   * comment, an HTML comment), so that proxies do not time it out; `false` disables them (the
+   * engine's ping still flows every `pingInterval`). @default 15000
+   */
+  streamHeartbeat?: number | false;
   /**
    * A tag put in front of every session id (`<nodeTag>.<random>`), so that a reverse proxy can
    * route a session's requests to the node that owns it. 1-32 characters of `[A-Za-z0-9_-]`.
@@ -86,6 +92,8 @@ export interface ResolvedEngineOptions {
     Pick<CookieOptions, "domain" | "maxAge">;
   readonly cookieEnabled: boolean;
   readonly nodeTag: string | undefined;
+  /** Keep-alive interval of streams, or undefined when off. */
+  readonly streamHeartbeat: number | undefined;
 }
 
 /** The defaults, frozen. */
@@ -94,11 +102,18 @@ export const engineDefaults = Object.freeze({
   pingTimeout: 20000,
   upgradeTimeout: 10000,
   maxHttpBufferSize: 1e6,
-  transports: Object.freeze(["polling", "websocket"]) as readonly string[],
+  transports: Object.freeze([
+    "polling",
+    "websocket",
+    "sse",
+    "jsonp",
+    "htmlfile",
+  ]) as readonly string[],
   allowUpgrades: true,
   httpCompressionThreshold: 1024,
   perMessageDeflateThreshold: 1024,
   path: "/engine.io/",
+  streamHeartbeat: 15000,
   cookie: Object.freeze({
     name: "io",
     path: "/",
@@ -152,6 +167,7 @@ export function resolveEngineOptions(
     throw new EngineError("BAD_OPTION", "nodeTag must be 1-32 characters of [A-Za-z0-9_-]");
   }
   const cookieOptions = typeof cookie === "object" ? cookie : {};
+  const streamHeartbeat = options.streamHeartbeat ?? d.streamHeartbeat;
   return Object.freeze({
     pingInterval: positive("pingInterval", options.pingInterval ?? d.pingInterval),
     pingTimeout: positive("pingTimeout", options.pingTimeout ?? d.pingTimeout),
@@ -192,6 +208,8 @@ export function resolveEngineOptions(
       maxAge: cookieOptions.maxAge,
     }),
     nodeTag,
+    streamHeartbeat:
+      streamHeartbeat === false ? undefined : positive("streamHeartbeat", streamHeartbeat),
   });
 }
 

@@ -11,7 +11,11 @@ import type { ResolvedEngineOptions } from "./options.js";
 import type { ServerTransport, TransportSink } from "./transport.js";
 import { UpgradeAttempt } from "./upgrade.js";
 
-/** The life of a session; it only moves forward. */
+/**
+ * The life of a session; it only moves forward. "opening": the open packet is sent, but the
+ * session is held (no "connection", packets ignored) until its origin is proven, for transports
+ * whose GETs carry no `Origin` (jsonp, htmlfile); other sessions are "open" at once.
+ */
 export type SessionState = "opening" | "open" | "closing" | "closed";
 
 /** Why a session closed (the first argument of its "close" event). */
@@ -25,7 +29,7 @@ export type SessionCloseReason =
 
 /** What a session shows of its transport. */
 export interface SessionTransport {
-  /** "polling" or "websocket" (later also "sse", "jsonp", "htmlfile"). */
+  /** "polling", "websocket", "sse", "jsonp" or "htmlfile". */
   readonly name: string;
   /** Whether the transport can take a write now. */
   readonly writable: boolean;
@@ -52,6 +56,9 @@ export interface SessionEvents {
   packetCreate: [packet: EnginePacket];
   heartbeat: [];
 }
+
+/** How often the old transport is released again while an upgrade waits for `5` (ms). */
+const RELEASE_REPEAT = 200;
 
 interface Queued {
   readonly packet: EnginePacket;
@@ -85,6 +92,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private flushScheduled = false;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
+  private releaseTimer: NodeJS.Timeout | undefined;
   private readonly sink: TransportSink = {
     packet: (packet) => this.onPacket(packet),
     error: (reason, error) => this.finish(reason, error),
@@ -133,8 +141,11 @@ export class Session extends EventEmitter<SessionEvents> {
     this._state = next;
   }
 
-  /** @internal Queues the open packet (and `initialPacket`) and starts the heartbeat. */
-  open(): void {
+  /**
+   * @internal Queues the open packet and starts the heartbeat; unless `held`, the session is
+   * "open" (and `initialPacket` queued) at once, else that waits for {@link Session.confirm}.
+   */
+  open(held = false): void {
     const o = this.ctx.options;
     const data: OpenPacketData = {
       sid: this.id,
@@ -144,13 +155,23 @@ export class Session extends EventEmitter<SessionEvents> {
       maxPayload: o.maxHttpBufferSize,
     };
     this.enqueue({ type: "open", data: JSON.stringify(data) }, false, undefined);
-    this.setState("open");
     // The open packet alone answers the handshake; anything else follows it separately.
     this.flush();
-    if (o.initialPacket !== undefined) {
-      this.enqueue({ type: "message", data: o.initialPacket }, true, undefined);
-    }
+    // A held session is pinged too: one whose origin is never proven times out.
     this.schedulePing();
+    if (!held) this.confirm();
+  }
+
+  /**
+   * @internal Moves a held session from "opening" to "open" (its origin is proven); returns
+   * whether it did.
+   */
+  confirm(): boolean {
+    if (this._state !== "opening") return false;
+    this.setState("open");
+    const initial = this.ctx.options.initialPacket;
+    if (initial !== undefined) this.enqueue({ type: "message", data: initial }, true, undefined);
+    return true;
   }
 
   /**
@@ -171,15 +192,16 @@ export class Session extends EventEmitter<SessionEvents> {
     // No heartbeat while closing: the transport's own close bounds how long this takes.
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
+    clearInterval(this.releaseTimer);
     this.upgrade?.abort();
     this.upgrade = null;
     this.flush();
     this.closeWhenFlushed();
   }
 
-  /** @internal Closes at once, without flushing (engine shutdown). */
-  terminate(reason: SessionCloseReason): void {
-    this.finish(reason);
+  /** @internal Closes at once, without flushing (engine shutdown, a refused request). */
+  terminate(reason: SessionCloseReason, description?: EngineError): void {
+    this.finish(reason, description);
   }
 
   /** @internal Whether an upgrade to `transportName` may start now. */
@@ -197,9 +219,13 @@ export class Session extends EventEmitter<SessionEvents> {
       probed: (t) => {
         this.emit("upgrading", t);
         this.releaseOldTransport();
+        // A stream's peer may read the noop before it reads `3probe` and so miss it: repeat it
+        // until the upgrade ends (a poll is only released when the client polls again).
+        this.releaseTimer = setInterval(() => this.releaseOldTransport(), RELEASE_REPEAT);
       },
       complete: (t) => this.completeUpgrade(t),
       failed: () => {
+        clearInterval(this.releaseTimer);
         this.upgrade = null;
         this.flush();
       },
@@ -207,6 +233,7 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private completeUpgrade(next: ServerTransport): void {
+    clearInterval(this.releaseTimer);
     const previous = this._transport;
     this.upgrade = null;
     previous.setSink(null);
@@ -295,7 +322,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private schedulePing(): void {
     clearTimeout(this.pingTimer);
     this.pingTimer = setTimeout(() => {
-      if (this._state !== "open") return;
+      if (this._state !== "open" && this._state !== "opening") return;
       this.enqueue({ type: "ping" }, false, undefined);
       this.pongTimer = setTimeout(() => this.finish("ping timeout"), this.ctx.options.pingTimeout);
     }, this.ctx.options.pingInterval);
@@ -307,6 +334,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.setState("closed");
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
+    clearInterval(this.releaseTimer);
     this.upgrade?.abort();
     this.upgrade = null;
     this.queue = [];

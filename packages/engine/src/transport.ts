@@ -66,6 +66,12 @@ interface FactoryBase {
   readonly name: string;
   /** Transports a session on this one may upgrade to. */
   readonly upgradesTo: readonly string[];
+  /**
+   * True when the transport's GETs carry no `Origin` (a script tag, an iframe), so that they
+   * prove nothing about the page: a session on it is held in "opening" (no "connection", no
+   * messages) until a POST or an upgrade of that session passes the origin policy.
+   */
+  readonly needsOriginProof?: boolean;
   /** Releases shared resources (called by `engine.close()`). */
   close(): void;
 }
@@ -73,6 +79,11 @@ interface FactoryBase {
 /** A transport whose requests are plain HTTP requests. */
 export interface HttpTransportFactory extends FactoryBase {
   readonly via: "http";
+  /**
+   * Extra checks of the transport's requests (handshake or not), after the engine's own:
+   * `done()` accepts, `done(error)` refuses. Optional.
+   */
+  check?(req: IncomingMessage, done: (error?: EngineError) => void): void;
   /** A transport for a new session; the engine then hands it the handshake request. */
   create(req: IncomingMessage, initial: boolean): ServerTransport;
 }

@@ -9,9 +9,10 @@ import {
   generateSessionId,
   nodeTagOf,
   resolveEngineOptions,
+  transportRegistry,
 } from "../src/index.js";
 
-const known = new Set(["polling", "websocket"]);
+const known = new Set(transportRegistry.keys());
 
 describe("error catalogue", () => {
   test("every entry's name, code, Engine.IO code, message and status agree", () => {
@@ -69,7 +70,8 @@ describe("options", () => {
     assert.equal(o.pingTimeout, 20000);
     assert.equal(o.upgradeTimeout, 10000);
     assert.equal(o.maxHttpBufferSize, 1e6);
-    assert.deepEqual(o.transports, ["polling", "websocket"]);
+    assert.deepEqual(o.transports, ["polling", "websocket", "sse", "jsonp", "htmlfile"]);
+    assert.equal(o.streamHeartbeat, 15000);
     assert.equal(o.allowUpgrades, true);
     assert.equal(o.httpCompressionThreshold, 1024);
     assert.equal(o.perMessageDeflateThreshold, undefined);
@@ -88,6 +90,7 @@ describe("options", () => {
       path: "/x",
       perMessageDeflate: true,
       transports: ["websocket"],
+      streamHeartbeat: false,
     };
     const copy = structuredClone(input);
     const o = resolveEngineOptions(input, known);
@@ -97,6 +100,7 @@ describe("options", () => {
     assert.equal(o.path, "/x/");
     assert.equal(o.perMessageDeflateThreshold, 1024);
     assert.deepEqual(o.transports, ["websocket"]);
+    assert.equal(o.streamHeartbeat, undefined);
     assert.deepEqual(input, copy, "the caller's object is not mutated");
   });
 
@@ -109,6 +113,7 @@ describe("options", () => {
     ["relative path", { path: "engine" }],
     ["bad nodeTag", { nodeTag: "a.b" }],
     ["negative threshold", { httpCompression: { threshold: -1 } }],
+    ["streamHeartbeat 0", { streamHeartbeat: 0 }],
   ];
   for (const [name, options] of bad) {
     test(`refuses ${name} with SB_ERR_BAD_OPTION`, () => {

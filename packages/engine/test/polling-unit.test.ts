@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { test } from "node:test";
-import { type EngineError, resolveEngineOptions, type TransportSink } from "../src/index.js";
+import {
+  type EngineError,
+  resolveEngineOptions,
+  type TransportSink,
+  transportRegistry,
+} from "../src/index.js";
 import { PollingTransport } from "../src/transports/polling.js";
 
 function fakeRes() {
@@ -32,7 +37,7 @@ function fakeRes() {
 }
 
 function setup() {
-  const options = resolveEngineOptions({}, new Set(["polling", "websocket"]));
+  const options = resolveEngineOptions({}, new Set(transportRegistry.keys()));
   const transport = new PollingTransport({ options, decorateHeaders: () => {} }, false);
   const reports: string[] = [];
   const sink: TransportSink = {

@@ -5,15 +5,10 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { deflate, gzip } from "node:zlib";
-import {
-  decodeEnginePayload,
-  type EnginePacket,
-  encodeEnginePayload,
-  isProtocolError,
-} from "@switchboard/protocol";
+import { type EnginePacket, encodeEnginePayload } from "@switchboard/protocol";
 import { trace } from "../debug.js";
 import { EngineError } from "../errors.js";
-import { readBody, writeError } from "../http-edge.js";
+import { writeError } from "../http-edge.js";
 import type {
   HttpTransportFactory,
   ServerTransport,
@@ -21,26 +16,34 @@ import type {
   TransportContext,
   TransportSink,
 } from "../transport.js";
+import { PostReceiver } from "./post.js";
+
+/** What answers a poll: the body around a payload, and its media type. */
+export interface PollAnswer {
+  readonly body: string;
+  readonly contentType: string;
+}
 
 type PollingState = "open" | "closing" | "closed";
 
 /** The long-polling transport of one session. */
 export class PollingTransport implements ServerTransport {
-  readonly name = "polling";
+  readonly name: string = "polling";
   private state: PollingState = "open";
   private sink: TransportSink | null = null;
   private pendingGet: { req: IncomingMessage; res: ServerResponse } | null = null;
-  private postInProgress = false;
+  private readonly posts: PostReceiver;
   private initial: boolean;
   /** Called once the close packet went out (state "closing": waiting for a GET to carry it). */
   private onClosed: (() => void) | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ctx: TransportContext,
+    protected readonly ctx: TransportContext,
     initial: boolean,
   ) {
     this.initial = initial;
+    this.posts = new PostReceiver(ctx, { sink: () => this.sink, fail: (e) => this.fail(e) });
   }
 
   get writable(): boolean {
@@ -53,7 +56,7 @@ export class PollingTransport implements ServerTransport {
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     if (req.method === "GET") this.onPoll(req, res);
-    else if (req.method === "POST") this.onData(req, res);
+    else if (req.method === "POST") this.posts.handle(req, res);
     else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
   }
 
@@ -120,61 +123,21 @@ export class PollingTransport implements ServerTransport {
     this.sink?.drain();
   }
 
-  private onData(req: IncomingMessage, res: ServerResponse): void {
-    if (this.postInProgress) {
-      writeError(res, new EngineError("POLL_OVERLAP", "A POST is already in progress"));
-      this.fail(new EngineError("POLL_OVERLAP", "Overlapping POST from the client"));
-      return;
-    }
-    const limit = this.ctx.options.maxHttpBufferSize;
-    this.postInProgress = true;
-    req.on("error", () => {
-      this.postInProgress = false;
-    });
-    readBody(
-      req,
-      res,
-      limit,
-      (body) => {
-        this.postInProgress = false;
-        this.onPayload(body.toString("utf8"), req, res);
-      },
-      () => {
-        this.postInProgress = false;
-        const error = new EngineError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes`);
-        writeError(res, error);
-        this.fail(error);
-      },
-    );
-  }
-
-  private onPayload(body: string, req: IncomingMessage, res: ServerResponse): void {
-    let packets: EnginePacket[];
-    try {
-      packets = decodeEnginePayload(body, "nodebuffer");
-    } catch (err) {
-      if (!isProtocolError(err)) throw err;
-      const error = new EngineError("PARSE_ERROR", err.message, {}, { cause: err });
-      writeError(res, new EngineError("BAD_REQUEST", err.message));
-      this.sink?.error("parse error", error);
-      return;
-    }
-    this.respond(req, res, "ok", false);
-    for (const packet of packets) {
-      if (this.sink === null) return;
-      this.sink.packet(packet);
-    }
+  /** The answer to a poll carrying `payload`; JSONP wraps it in a script. */
+  protected answer(_req: IncomingMessage, payload: string): PollAnswer {
+    return { body: payload, contentType: "text/plain; charset=UTF-8" };
   }
 
   private respond(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    payload: string,
     compress: boolean,
     onWritten?: () => void,
   ): void {
+    const { body, contentType } = this.answer(req, payload);
     const headers: OutgoingHttpHeaders = {
-      "Content-Type": "text/plain; charset=UTF-8",
+      "Content-Type": contentType,
       // A poll's answer is never reusable, and is never to be sniffed as anything but text.
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",

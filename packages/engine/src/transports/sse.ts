@@ -1,0 +1,68 @@
+/**
+ * Server-Sent Events (`transport=sse`, this project's own). `GET ...&transport=sse` answers
+ * `text/event-stream`; each engine packet is one event whose `data` is the packet as in a
+ * polling payload (binary as `b` + base64), the first event of a new session being the open
+ * packet. Keep-alives are comment lines. Client to server: POSTs, as for polling. EventSource
+ * sends `Origin` on cross-origin requests, so the origin policy covers the stream itself.
+ *
+ * Event data cannot carry a carriage return (WHATWG HTML, "Server-sent events": CR, LF and CRLF
+ * all end a line, and lines are joined with LF), so CR and CRLF in a string message arrive as
+ * LF. JSON (Socket.IO's packets) escapes them and is not affected.
+ */
+import type { OutgoingHttpHeaders } from "node:http";
+import { type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
+import type { HttpTransportFactory, TransportContext } from "../transport.js";
+import { StreamTransport } from "./stream.js";
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** One SSE event carrying `text` as its data, split into `data:` lines. */
+export function sseEvent(text: string): string {
+  let out = "";
+  for (const line of text.split(LINE_BREAK)) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
+/** The SSE transport of one session. */
+export class SseTransport extends StreamTransport {
+  readonly name = "sse";
+
+  protected headers(): OutgoingHttpHeaders {
+    return {
+      "Content-Type": "text/event-stream; charset=UTF-8",
+      // no-transform: a proxy must not compress (and so buffer) the stream.
+      "Cache-Control": "no-cache, no-transform",
+      "X-Accel-Buffering": "no",
+      "X-Content-Type-Options": "nosniff",
+    };
+  }
+
+  protected prelude(): string {
+    return "";
+  }
+
+  protected frame(packets: readonly EnginePacket[]): string {
+    let out = "";
+    for (const packet of packets) out += sseEvent(encodeEnginePacket(packet, false) as string);
+    return out;
+  }
+
+  protected keepAlive(): string {
+    return ":\n\n";
+  }
+
+  protected epilogue(): string {
+    return "";
+  }
+}
+
+/** The SSE transport's factory for one engine. */
+export function sseFactory(ctx: TransportContext): HttpTransportFactory {
+  return {
+    name: "sse",
+    via: "http",
+    upgradesTo: ["websocket"],
+    create: (_req, initial) => new SseTransport(ctx, initial),
+    close: () => {},
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * What the streaming transports (sse, htmlfile) share: one long GET that the server writes
+ * packets down as they come (a batch per write, never a second concurrent stream for one
+ * session), POSTs up as for polling, keep-alive writes while idle so that proxies do not time
+ * the stream out, and backpressure from the socket (`writable` is false until it drains).
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { EnginePacket } from "@switchboard/protocol";
+import { trace } from "../debug.js";
+import { EngineError } from "../errors.js";
+import { writeError } from "../http-edge.js";
+import type {
+  ServerTransport,
+  TransportCloseMode,
+  TransportContext,
+  TransportSink,
+} from "../transport.js";
+import { PostReceiver } from "./post.js";
+
+/** "waiting": no stream yet; "open": streaming; "closed": ended or gone. */
+export type StreamState = "waiting" | "open" | "closed";
+
+/** A streaming transport; subclasses say how the stream is framed. */
+export abstract class StreamTransport implements ServerTransport {
+  abstract readonly name: string;
+  private state: StreamState = "waiting";
+  private sink: TransportSink | null = null;
+  private res: ServerResponse | null = null;
+  private readonly posts: PostReceiver;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private idle = true;
+
+  constructor(
+    protected readonly ctx: TransportContext,
+    private readonly initial: boolean,
+  ) {
+    this.posts = new PostReceiver(ctx, { sink: () => this.sink, fail: (e) => this.fail(e) });
+  }
+
+  /** Response headers of the stream (before the engine's `headers` listeners). */
+  protected abstract headers(req: IncomingMessage): OutgoingHttpHeaders;
+  /** What opens the stream (may be ""). */
+  protected abstract prelude(req: IncomingMessage): string;
+  /** One write carrying `packets`. */
+  protected abstract frame(packets: readonly EnginePacket[]): string;
+  /** A keep-alive write that carries no packet. */
+  protected abstract keepAlive(): string;
+  /** What ends the stream (may be ""). */
+  protected abstract epilogue(): string;
+
+  get writable(): boolean {
+    return this.state === "open" && this.res !== null && !this.res.writableNeedDrain;
+  }
+
+  setSink(sink: TransportSink | null): void {
+    this.sink = sink;
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === "GET") this.onStream(req, res);
+    else if (req.method === "POST") this.posts.handle(req, res);
+    else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
+  }
+
+  send(packets: readonly EnginePacket[], _options: { compress: boolean }, onWritten?: () => void) {
+    const res = this.res;
+    if (this.state !== "open" || res === null) return;
+    this.idle = false;
+    res.write(this.frame(packets), () => onWritten?.());
+  }
+
+  close(mode: TransportCloseMode, onClosed?: () => void): void {
+    const res = this.res;
+    if (this.state !== "closed") {
+      this.state = "closed";
+      clearInterval(this.heartbeat);
+      this.sink = null;
+      // A stream can always tell the peer now; after an upgrade it just ends.
+      if (res !== null && !res.destroyed) {
+        res.end(`${mode === "discard" ? "" : this.frame([{ type: "close" }])}${this.epilogue()}`);
+      }
+    }
+    onClosed?.();
+  }
+
+  private fail(error: EngineError): void {
+    trace("stream error", { transport: this.name, code: error.code });
+    this.sink?.error("transport error", error);
+  }
+
+  private onStream(req: IncomingMessage, res: ServerResponse): void {
+    if (this.state !== "waiting") {
+      // A second stream for one session: refused; the first one goes on.
+      writeError(res, new EngineError("BAD_REQUEST", "A stream is already open"));
+      return;
+    }
+    this.state = "open";
+    this.res = res;
+    const headers = this.headers(req);
+    this.ctx.decorateHeaders(headers, req, this.initial);
+    res.writeHead(200, headers);
+    res.socket?.setNoDelay(true);
+    const prelude = this.prelude(req);
+    if (prelude !== "") res.write(prelude);
+    res.on("drain", () => {
+      if (this.state === "open") this.sink?.drain();
+    });
+    res.on("close", () => this.onGone());
+    this.startKeepAlive();
+    this.sink?.drain();
+  }
+
+  private startKeepAlive(): void {
+    const interval = this.ctx.options.streamHeartbeat;
+    if (interval === undefined) return;
+    this.heartbeat = setInterval(() => {
+      if (!this.idle) this.idle = true;
+      else if (this.res !== null && !this.res.writableNeedDrain) this.res.write(this.keepAlive());
+    }, interval);
+  }
+
+  /** The peer went away (or the connection broke): the transport is closed. */
+  private onGone(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    clearInterval(this.heartbeat);
+    const sink = this.sink;
+    this.sink = null;
+    trace("stream closed by peer", { transport: this.name });
+    sink?.close();
+  }
+}

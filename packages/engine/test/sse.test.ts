@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { after, before, describe, test } from "node:test";
+import type { Session, SessionCloseReason } from "../src/index.js";
+import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
+import { RawStream, sseEvents } from "./stream-helpers.js";
+
+/** Opens an SSE session: the stream, its parsed open packet and the session. */
+async function sseHandshake(h: Harness, headers: Record<string, string> = {}) {
+  const connected = once(h.engine, "connection") as Promise<[Session]>;
+  const stream = await RawStream.open(h.port, url("EIO=4&transport=sse"), headers);
+  await stream.until((t) => sseEvents(t).length > 0);
+  const first = sseEvents(stream.text)[0]!;
+  const open = JSON.parse(first.slice(1)) as Record<string, unknown>;
+  const [session] = await connected;
+  return { stream, open, sid: open.sid as string, session, first };
+}
+
+describe("sse", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startEngine({ maxHttpBufferSize: 100, streamHeartbeat: 20 });
+  });
+  after(() => h.close());
+
+  test("the handshake answers an event stream whose first event is the open packet", async () => {
+    const { stream, open, session, first } = await sseHandshake(h);
+    assert.equal(stream.status, 200);
+    assert.match(String(stream.headers["content-type"]), /^text\/event-stream/);
+    assert.equal(stream.headers["cache-control"], "no-cache, no-transform");
+    assert.equal(stream.headers["x-accel-buffering"], "no");
+    assert.equal(stream.headers["x-content-type-options"], "nosniff");
+    assert.equal(first[0], "0");
+    assert.deepEqual(open.upgrades, ["websocket"]);
+    assert.equal(session.transport.name, "sse");
+    assert.equal(session.state, "open");
+    assert.ok(stream.text.startsWith(`data: ${first}\n\n`), "the open packet comes first");
+    session.close();
+    await stream.ended;
+  });
+
+  test("packets go down one event each (multi-line split, binary as b + base64), in order", async () => {
+    const { stream, session } = await sseHandshake(h);
+    session
+      .send("a")
+      .send("line 1\nline 2")
+      .send(Buffer.from([1, 2, 3]));
+    for (let i = 0; i < 50; i++) session.send(`m${i}`);
+    await stream.until((t) => t.includes("data: 4m49\n\n"));
+    assert.ok(
+      stream.text.includes("data: 4a\n\ndata: 4line 1\ndata: line 2\n\ndata: bAQID\n\n"),
+      stream.text,
+    );
+    const events = sseEvents(stream.text).slice(1);
+    assert.deepEqual(events, [
+      "4a",
+      "4line 1\nline 2",
+      "bAQID",
+      ...Array.from({ length: 50 }, (_, i) => `4m${i}`),
+    ]);
+    session.close();
+    await stream.ended;
+  });
+
+  test("POSTs carry polling payloads up and are answered ok", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const got: (string | Buffer)[] = [];
+    session.on("message", (m) => got.push(m));
+    const res = await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), {
+      body: "4hello\x1ebAQID",
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, "ok");
+    assert.deepEqual(got, ["hello", Buffer.from([1, 2, 3])]);
+    session.close();
+    await stream.ended;
+  });
+
+  test("a POST over maxHttpBufferSize gets 413 and closes the session", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const closed = once(session, "close") as Promise<[SessionCloseReason, { code?: string }]>;
+    const res = await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), {
+      body: `4${"x".repeat(200)}`,
+    });
+    assert.equal(res.status, 413);
+    const [reason, description] = await closed;
+    assert.equal(reason, "transport error");
+    assert.equal(description.code, "SB_ERR_PAYLOAD_TOO_LARGE");
+    await stream.ended;
+  });
+
+  test("a second concurrent stream for one sid is refused; the first goes on", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const second = await send(h.port, "GET", url(`EIO=4&transport=sse&sid=${sid}`));
+    assert.equal(second.status, 400);
+    assert.deepEqual(JSON.parse(second.text), { code: 3, message: "Bad request" });
+    assert.equal(session.state, "open");
+    session.send("still here");
+    await stream.until((t) => t.includes("data: 4still here\n\n"));
+    session.close();
+    await stream.ended;
+  });
+
+  test("an idle stream gets comment lines as keep-alives", async () => {
+    const { stream, session } = await sseHandshake(h);
+    await stream.until((t) => t.includes("\n:\n\n"));
+    assert.equal(session.state, "open");
+    session.close();
+    await stream.ended;
+  });
+
+  test("close: the close packet is the last event, then the stream ends", async () => {
+    const { stream, session } = await sseHandshake(h);
+    const closed = once(session, "close");
+    session.send("bye");
+    session.close();
+    await stream.ended;
+    assert.deepEqual(sseEvents(stream.text).slice(1), ["4bye", "1"]);
+    assert.equal((await closed)[0], "forced close");
+  });
+
+  test("the client dropping the stream closes the session (transport close)", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const closed = once(session, "close");
+    stream.destroy();
+    assert.equal((await closed)[0], "transport close");
+    assert.equal(h.engine.sessions.has(sid), false);
+  });
+
+  test("a foreign Origin is refused (EventSource sends it cross-origin)", async () => {
+    const res = await send(h.port, "GET", url("EIO=4&transport=sse"), {
+      headers: { Origin: "https://evil.example" },
+    });
+    assert.equal(res.status, 403);
+    assert.deepEqual(JSON.parse(res.text), { code: 4, message: "Forbidden" });
+  });
+
+  test("upgrade to WebSocket: 3probe, a noop on the stream, then the stream ends", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const upgraded = once(session, "upgrade");
+    const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`, {
+      Origin: h.origin,
+    });
+    await peer.opened;
+    peer.send("2probe");
+    assert.equal(await peer.next(), "3probe");
+    await stream.until((t) => sseEvents(t).includes("6"));
+    session.send("queued during the upgrade");
+    peer.send("5");
+    await upgraded;
+    await stream.ended;
+    assert.equal(session.transport.name, "websocket");
+    assert.ok(!sseEvents(stream.text).includes("4queued during the upgrade"));
+    assert.ok(!sseEvents(stream.text).includes("1"), "no close packet on the old stream");
+    assert.equal(await peer.next(), "4queued during the upgrade");
+    session.close();
+    await peer.closed;
+  });
+});
+
+describe("sse heartbeat", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startEngine({ pingInterval: 30, pingTimeout: 30, streamHeartbeat: false });
+  });
+  after(() => h.close());
+
+  test("pings flow on the stream, pongs come back in POSTs, a missing pong closes the session", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    await stream.until((t) => sseEvents(t).includes("2"));
+    const beat = once(session, "heartbeat");
+    await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), { body: "3" });
+    await beat;
+    const closed = once(session, "close");
+    assert.equal((await closed)[0], "ping timeout");
+    await stream.ended;
+    assert.equal(sseEvents(stream.text).at(-1), "1");
+    assert.ok(!stream.text.includes(":\n\n"), "no keep-alive comment when disabled");
+  });
+});
