@@ -90,7 +90,7 @@ describe("options", () => {
       path: "/x",
       perMessageDeflate: true,
       transports: ["websocket"],
-      streamHeartbeat: false,
+      streamHeartbeat: false as const,
     };
     const copy = structuredClone(input);
     const o = resolveEngineOptions(input, known);
