@@ -1,5 +1,6 @@
 /**
- * Bounded soak: sessions of each kind (polling, websocket, polling upgraded to websocket) are
+ * Bounded soak: sessions of each kind (polling, websocket, polling upgraded to websocket, sse,
+ * jsonp, htmlfile) are
  * opened, used and closed; afterwards no session, timer, listener or connection remains, and
  * every Session object can be garbage-collected.
  */
@@ -11,6 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Session } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
+import { RawStream, runHtmlFile, runJsonp, sseEvents } from "./stream-helpers.js";
 
 const PER_KIND = Number(process.env.SOAK_SESSIONS ?? 200);
 const BATCH = 50;
@@ -66,6 +68,50 @@ async function upgradedSession(h: Harness): Promise<void> {
   await closed;
 }
 
+async function sseSession(h: Harness): Promise<void> {
+  const stream = await RawStream.open(h.port, url("EIO=4&transport=sse"));
+  await stream.until((t) => sseEvents(t).length > 0);
+  const sid = JSON.parse(sseEvents(stream.text)[0]!.slice(1)).sid as string;
+  await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), { body: "4ping" });
+  await stream.until((t) => sseEvents(t).includes("4ping"));
+  await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), { body: "1" });
+  await stream.ended;
+}
+
+async function jsonpSession(h: Harness): Promise<void> {
+  const open = await send(h.port, "GET", url("EIO=4&transport=jsonp&j=0"));
+  const sid = JSON.parse((runJsonp(open.text).get(0)![0] as string).slice(1)).sid as string;
+  const session = h.engine.sessions.get(sid)!;
+  const closed = once(session, "close");
+  const q = url(`EIO=4&transport=jsonp&sid=${sid}&j=0`);
+  await send(h.port, "POST", q, { body: "4ping", headers: { Origin: h.origin } });
+  assert.deepEqual(runJsonp((await send(h.port, "GET", q)).text).get(0), ["4ping"]);
+  await send(h.port, "POST", q, { body: "1", headers: { Origin: h.origin } });
+  await closed;
+}
+
+async function htmlfileSession(h: Harness): Promise<void> {
+  const o = encodeURIComponent(h.origin);
+  const stream = await RawStream.open(h.port, url(`EIO=4&transport=htmlfile&j=0&o=${o}`));
+  const posted = (t: string) => runHtmlFile(t).map(([m]) => (m as { d: string }).d);
+  await stream.until((t) => posted(t).length > 0);
+  const sid = JSON.parse(posted(stream.text)[0]!.slice(1)).sid as string;
+  const q = url(`EIO=4&transport=htmlfile&sid=${sid}`);
+  await send(h.port, "POST", q, { body: "4ping", headers: { Origin: h.origin } });
+  await stream.until((t) => posted(t).includes("4ping"));
+  await send(h.port, "POST", q, { body: "1", headers: { Origin: h.origin } });
+  await stream.ended;
+}
+
+const KINDS = [
+  pollingSession,
+  websocketSession,
+  upgradedSession,
+  sseSession,
+  jsonpSession,
+  htmlfileSession,
+];
+
 test(`soak: ${PER_KIND} sessions of each kind leave nothing behind`, {
   timeout: 60000,
 }, async (t) => {
@@ -89,13 +135,13 @@ test(`soak: ${PER_KIND} sessions of each kind leave nothing behind`, {
   };
   h.server.on("upgrade", onUpgrade);
   try {
-    for (const kind of [pollingSession, websocketSession, upgradedSession]) {
+    for (const kind of KINDS) {
       for (let i = 0; i < PER_KIND; i += BATCH) {
         await Promise.all(Array.from({ length: BATCH }, () => kind(h)));
       }
     }
     h.server.off("upgrade", onUpgrade);
-    assert.equal(refs.length, 3 * PER_KIND);
+    assert.equal(refs.length, KINDS.length * PER_KIND);
     assert.equal(h.engine.clientsCount, 0);
     assert.equal(h.engine.sessions.size, 0);
     // Connections end on their own (no keep-alive here); wait for the last ones to go.
