@@ -101,6 +101,29 @@ describe("sse", () => {
     await stream.ended;
   });
 
+  test("backpressure: a peer that stops reading makes the session unwritable until drain", async () => {
+    const { stream, session } = await sseHandshake(h);
+    stream.pause(true);
+    const chunk = "x".repeat(65536);
+    let sent = 0;
+    for (; sent < 2000 && session.writable; sent++) {
+      session.send(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(session.writable, false, "the socket backed up");
+    session.send("last");
+    assert.ok(session.bufferedAmount > 0, "queued while the stream cannot take it");
+    const drained = once(session, "drain");
+    stream.pause(false);
+    await drained;
+    await stream.until((t) => t.includes("data: 4last\n\n"));
+    const events = sseEvents(stream.text).slice(1);
+    assert.equal(events.length, sent + 1, "every message arrived, in order");
+    assert.equal(events.at(-1), "4last");
+    session.close();
+    await stream.ended;
+  });
+
   test("an idle stream gets comment lines as keep-alives", async () => {
     const { stream, session } = await sseHandshake(h);
     await stream.until((t) => t.includes("\n:\n\n"));

@@ -1,5 +1,5 @@
 /** Test helpers for the streaming and script transports: a raw streaming GET, SSE and script parsing. */
-import { type IncomingHttpHeaders, request } from "node:http";
+import { type IncomingHttpHeaders, type IncomingMessage, request } from "node:http";
 import { runInNewContext } from "node:vm";
 
 /** A raw streaming GET that accumulates what it receives. */
@@ -10,6 +10,7 @@ export class RawStream {
   /** Resolves when the response ends or the connection closes. */
   readonly ended: Promise<void>;
   private readonly req: ReturnType<typeof request>;
+  private res: IncomingMessage | undefined;
   private readonly waiters = new Set<() => void>();
   private done = false;
 
@@ -26,6 +27,7 @@ export class RawStream {
     this.req = request({ host: "127.0.0.1", port, path, headers, agent: false });
     this.req.on("error", finish);
     this.req.on("response", (res) => {
+      this.res = res;
       this.status = res.statusCode ?? 0;
       this.headers = res.headers;
       res.setEncoding("utf8");
@@ -64,6 +66,12 @@ export class RawStream {
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** Stops reading (the server's writes back up), or reads again. */
+  pause(paused: boolean): void {
+    if (paused) this.res?.pause();
+    else this.res?.resume();
   }
 
   /** Drops the connection from the client side. */
