@@ -48,6 +48,21 @@ const specExamples: [string, SocketPacket, (string | Buffer)[]][] = [
     ['0/admin,{"sid":"-G5j-67EZFp-q59rADQM"}'],
   ],
   [
+    "CONNECT /admin with an auth payload",
+    { type: CONNECT, nsp: "/admin", data: { token: "123" } },
+    ['0/admin,{"token":"123"}'],
+  ],
+  [
+    "CONNECT /admin granted (exchange example)",
+    { type: CONNECT, nsp: "/admin", data: { sid: "iLnRaVGHY4B75TeVAAAB" } },
+    ['0/admin,{"sid":"iLnRaVGHY4B75TeVAAAB"}'],
+  ],
+  [
+    "CONNECT /admin granted (history, v5)",
+    { type: CONNECT, nsp: "/admin", data: { sid: "CjdVH4TQvovi1VvgAC5Z" } },
+    ['0/admin,{"sid":"CjdVH4TQvovi1VvgAC5Z"}'],
+  ],
+  [
     "CONNECT_ERROR",
     { type: CONNECT_ERROR, nsp: "/", data: { message: "Not authorized" } },
     ['4{"message":"Not authorized"}'],
