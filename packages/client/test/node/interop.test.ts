@@ -184,6 +184,30 @@ describe("official socket.io server: connection lifecycle", () => {
     assert.deepEqual(seen, [{ token: "abc" }, { token: "fn" }]);
   });
 
+  test("query (URL and option) and extraHeaders reach the server on every transport", async () => {
+    const seen: unknown[] = [];
+    server.io.on("connection", (s) =>
+      seen.push([
+        s.conn.transport.name,
+        s.handshake.query.room,
+        s.handshake.query.v,
+        s.handshake.headers["x-token"],
+      ]),
+    );
+    for (const transports of [["websocket"], ["polling"]] as const) {
+      const socket = open(`${server.url}/?room=blue`, {
+        transports,
+        query: { v: "2" },
+        extraHeaders: { "x-token": "secret" },
+      });
+      await next(socket, "connect");
+    }
+    assert.deepEqual(seen, [
+      ["websocket", "blue", "2", "secret"],
+      ["polling", "blue", "2", "secret"],
+    ]);
+  });
+
   test("a refusing middleware yields connect_error with the server's message and data", async () => {
     const nsp = server.io.of("/locked");
     nsp.use((_s, nextFn) => {
