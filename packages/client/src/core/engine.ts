@@ -218,16 +218,23 @@ export class EngineClient extends Emitter<EngineEvents> {
     }
     const name = factory.transportName;
     debug("trying", name);
+    let transport: ClientTransport | undefined;
     const fail = (error: Error) => {
       if (this.transport !== transport || this.#state !== "opening") return;
       debug("transport", name, "failed to open:", error.message);
       clearTimeout(this.#openTimer);
       this.transport = undefined;
-      transport.close();
+      transport?.close();
       this.#failed.push({ transport: name, message: error.message });
       this.#tryNext();
     };
-    const transport = this.#create(factory, fail);
+    try {
+      transport = this.#create(factory, fail);
+    } catch (error) {
+      // A constructor that throws (a blocked URL, a missing API) is one more failed rung.
+      fail(error as Error);
+      return;
+    }
     this.transport = transport;
     this.#openTimer = setTimeout(
       () => fail(transportError(`${name} open timeout`)),
@@ -330,7 +337,7 @@ export class EngineClient extends Emitter<EngineEvents> {
       if (phase === "done") return;
       phase = "done";
       clearTimeout(timer);
-      probe.close();
+      probe?.close();
       if (this.#probe === probe) this.#probe = undefined;
       if (this.#state === "upgrading") {
         this.#setState("open");
@@ -343,9 +350,10 @@ export class EngineClient extends Emitter<EngineEvents> {
       () => fail(transportError(`${name} probe timeout`)),
       this.#options.transportTimeout,
     );
-    const probe = this.#create(factory, fail, {
-      open: () => phase === "probing" && probe.send([{ type: "ping", data: "probe" }]),
-      packet: (packet) => {
+    let probe: ClientTransport | undefined;
+    const steps = {
+      open: () => phase === "probing" && probe!.send([{ type: "ping", data: "probe" }]),
+      packet: (packet: EnginePacket) => {
         if (phase !== "probing") return;
         if (packet.type !== "pong" || packet.data !== "probe") {
           return fail(transportError("probe error"));
@@ -364,12 +372,18 @@ export class EngineClient extends Emitter<EngineEvents> {
           this.transport = probe;
           if (this.#memory) this.#memory.preferred = name;
           this.#writing = true; // until the upgrade packet drains
-          probe.send([{ type: "upgrade" }]);
+          probe!.send([{ type: "upgrade" }]);
           this.#setState("open");
           this.emitReserved("upgrade", name);
         });
       },
-    });
+    };
+    try {
+      probe = this.#create(factory, fail, steps);
+    } catch (error) {
+      fail(error as Error);
+      return;
+    }
     this.#probe = probe;
   }
 

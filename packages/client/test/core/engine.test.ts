@@ -227,3 +227,32 @@ test("a failed probe leaves the session where it was", async () => {
   assert.equal(ws.made[0]!.state, "closed");
   e.close();
 });
+
+test("a transport whose constructor throws is one more failed rung; a probe's, an upgradeError", async () => {
+  let attempts = 0;
+  const broken: TransportFactory = {
+    transportName: "websocket",
+    create: () => {
+      attempts++;
+      throw new Error("blocked by CSP");
+    },
+  };
+  const poll = scripted("polling");
+  const e = engine([broken, poll]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(attempts, 1);
+  assert.equal(poll.made.length, 1);
+  poll.made[0]!.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  assert.equal(e.readyState, "open");
+  assert.equal(attempts, 1, "a rung that failed is not probed again");
+  e.close();
+
+  const e2 = engine([poll, broken]);
+  await new Promise((r) => setImmediate(r));
+  const failedProbe = next<[Error]>(e2, "upgradeError");
+  poll.made[1]!.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  assert.equal((await failedProbe)[0].message, "blocked by CSP");
+  assert.equal(e2.transport, poll.made[1]);
+  assert.equal(e2.readyState, "open");
+  e2.close();
+});
