@@ -214,8 +214,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       packet = this.#decoder.add(data);
     } catch (error) {
       debug("parse error", error);
-      this.engine?.close();
-      this.#onClose("parse error", error);
+      this.#onClose("parse error", error); // detaches from the engine, then closes it
       return;
     }
     if (packet) this.emitReserved("packet", packet);

@@ -233,6 +233,20 @@ describe("official socket.io server: connection lifecycle", () => {
     assert.equal(socket.active, false);
   });
 
+  test("a packet the codec refuses closes with 'parse error', once", async () => {
+    server.io.on("connection", (s) => s.conn.send("not a socket.io packet"));
+    const socket = open(server.url, { reconnection: false });
+    const reasons: unknown[] = [];
+    socket.on("disconnect", (reason) => reasons.push(reason));
+    const closed = next(socket.io, "close");
+    await next(socket, "connect");
+    const [reason, description] = (await closed) as [string, Error & { code: string }];
+    assert.equal(reason, "parse error");
+    assert.equal(description.code, "SB_ERR_UNKNOWN_SOCKET_PACKET");
+    assert.deepEqual(reasons, ["parse error"]);
+    assert.equal(socket.io.engine?.readyState, "closed");
+  });
+
   test("a client-side disconnect gives 'io client disconnect' and closes the engine", async () => {
     const socket = open(server.url);
     await next(socket, "connect");
