@@ -8,36 +8,29 @@
  * (the iframe's load event) ends the transport.
  */
 import type { TransportFactory } from "../core/transport.js";
-import { HttpTransport } from "./base.js";
-import { stamp } from "./http.js";
-import { JSONP_GLOBAL } from "./jsonp.browser.js";
+import { DomTransport, JSONP_GLOBAL } from "./dom.browser.js";
 
 let frames = 0;
 
-class HtmlFile extends HttpTransport {
+class HtmlFile extends DomTransport {
   readonly name = "htmlfile" as const;
-  #iframe: HTMLIFrameElement | undefined;
   #origin = "";
   /** Accepts only this iframe's messages, from the server's origin, for this index. */
-  readonly #onMessage = (event: MessageEvent) => {
-    const data = event.data as Record<string, unknown> | null;
-    const payload = data?.[JSONP_GLOBAL] === this.#index && data.d;
+  readonly #onMessage = ({ source, origin, data }: MessageEvent) => {
+    const payload = data?.[JSONP_GLOBAL] === this.index && data.d;
     if (
-      event.source === this.#iframe?.contentWindow &&
-      event.origin === this.#origin &&
+      source === (this.element as HTMLIFrameElement).contentWindow &&
+      origin === this.#origin &&
       typeof payload === "string"
     ) {
       this.receiveText(payload);
     }
   };
-  readonly #index = frames++;
-
-  protected override readonly simplePost = true;
 
   protected start(): void {
-    const iframe = document.createElement("iframe");
-    iframe.style.display = "none";
-    iframe.src = this.ctx.url({ j: String(this.#index), o: location.origin, ...stamp(this.ctx) });
+    this.index = frames++;
+    addEventListener("message", this.#onMessage);
+    const iframe = this.load("iframe", { o: location.origin });
     this.#origin = new URL(iframe.src).origin;
     // The document ended (or was an error page): the engine client decides what follows.
     iframe.onload = () => {
@@ -45,17 +38,12 @@ class HtmlFile extends HttpTransport {
       this.close();
       this.h.onClose();
     };
-    this.#iframe = iframe;
-    this.downBusy = true;
-    addEventListener("message", this.#onMessage);
-    document.body.appendChild(iframe);
     this.h.onOpen();
   }
 
-  protected stop(): void {
+  protected override stop(): void {
     removeEventListener("message", this.#onMessage);
-    this.#iframe?.remove();
-    this.#iframe = undefined;
+    super.stop();
   }
 }
 

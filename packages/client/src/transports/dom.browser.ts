@@ -1,0 +1,43 @@
+/**
+ * What jsonp and htmlfile share: the packets come down through an element (a `<script>` per
+ * poll, one `<iframe>` per stream) that loads the transport's URL with `j=<n>`, and go up in
+ * CORS-simple POSTs.
+ */
+import { transportError } from "../core/errors.js";
+import { HttpTransport } from "./base.js";
+import { stamp } from "./http.js";
+
+/**
+ * Name of the global array of JSONP callbacks (`window.___sb`): the server's answer to a jsonp
+ * poll with `j=<n>` is `___sb[n]("<payload>")`, the payload as a JSON string literal; htmlfile
+ * messages carry `n` under this key too.
+ */
+export const JSONP_GLOBAL = "___sb";
+
+/** Base of the element-based transports. */
+export abstract class DomTransport extends HttpTransport {
+  protected override readonly simplePost = true;
+  /** The element loading now. */
+  protected element: HTMLElement | undefined;
+  /** `n`: the JSONP callback slot, or the htmlfile message key. */
+  protected index = -1;
+
+  /** Adds a `tag` element (hidden) loading this transport's URL with `j` and `extra`. */
+  protected load<K extends "script" | "iframe">(
+    tag: K,
+    extra: Record<string, string>,
+  ): HTMLElementTagNameMap[K] {
+    const element = document.createElement(tag);
+    element.hidden = true;
+    element.src = this.ctx.url({ j: String(this.index), ...extra, ...stamp(this.ctx) });
+    element.onerror = () => this.fail(transportError(`${this.name} error`));
+    this.element = element;
+    this.downBusy = true;
+    document.body.appendChild(element);
+    return element;
+  }
+
+  protected stop(): void {
+    this.element?.remove();
+  }
+}
