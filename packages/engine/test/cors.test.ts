@@ -9,7 +9,7 @@ import {
   isSameOrigin,
   type OriginVerdict,
 } from "../src/index.js";
-import { Peer, send, startEngine, url } from "./helpers.js";
+import { Peer, pollingHandshake, send, startEngine, url } from "./helpers.js";
 
 function fakeReq(headers: Record<string, string>, method = "GET", encrypted = false) {
   return { method, headers, socket: { encrypted } } as unknown as IncomingMessage;
@@ -177,6 +177,25 @@ describe("origin policy (over the wire)", () => {
       await connected;
       assert.equal(h.engine.clientsCount, 3);
       await ok.close();
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a refused request that names a session closes it (its sid reached a foreign page)", async () => {
+    const h = await startEngine();
+    try {
+      const { sid, session } = await pollingHandshake(h);
+      const closed = once(session, "close");
+      const res = await send(h.port, "POST", url(`EIO=4&transport=polling&sid=${sid}`), {
+        body: "4x",
+        headers: { Origin: "http://evil.example" },
+      });
+      assert.equal(res.status, 403);
+      const [reason, description] = await closed;
+      assert.equal(reason, "transport error");
+      assert.equal((description as { code: string }).code, "SB_ERR_ORIGIN_REFUSED");
+      assert.equal(h.engine.clientsCount, 0);
     } finally {
       await h.close();
     }
