@@ -27,8 +27,8 @@ const markers = {
   websocket: "new WebSocket(",
   sse: "new EventSource(",
   polling: 'transportName: "polling"',
-  jsonp: 'createElement("script")',
-  htmlfile: 'createElement("iframe")',
+  jsonp: 'load("script"',
+  htmlfile: 'load("iframe"',
 };
 
 test("core + websocket only: the other four transports drop out", async () => {

@@ -259,6 +259,37 @@ describe("official socket.io server: connection lifecycle", () => {
     assert.equal(socket.io.engine?.readyState, "closed");
   });
 
+  test("connect() after disconnect() opens a new connection; connected sockets share it", async () => {
+    server.io.on("connection", (s) =>
+      s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v)),
+    );
+    const socket = open(server.url);
+    await next(socket, "connect");
+    const firstEngine = socket.io.engine;
+    const firstId = socket.id;
+    socket.disconnect();
+    assert.equal(firstEngine?.readyState, "closed");
+    socket.connect();
+    await next(socket, "connect");
+    assert.notEqual(socket.io.engine, firstEngine);
+    assert.notEqual(socket.id, firstId);
+    assert.equal(await socket.emitWithAck("echo", "again"), "again");
+  });
+
+  test("reconnectionAttempts: gives up with reconnect_failed", async () => {
+    const socket = open("http://127.0.0.1:1", {
+      reconnectionAttempts: 2,
+      reconnectionDelay: 1,
+      reconnectionDelayMax: 1,
+      transports: ["polling"],
+    });
+    const events: string[] = [];
+    socket.io.on("reconnect_attempt", (n) => events.push(`attempt ${n}`));
+    socket.io.on("reconnect_error", () => events.push("error"));
+    await next(socket.io, "reconnect_failed");
+    assert.deepEqual(events, ["attempt 1", "error", "attempt 2", "error"]);
+  });
+
   test("ackTimeout + retries: a packet is resent until acknowledged", async () => {
     let tries = 0;
     server.io.on("connection", (s) =>
