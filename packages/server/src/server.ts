@@ -249,10 +249,11 @@ export class Server<
     }
     this.#state = "closing";
     for (const client of [...this.#clients]) client._closeSockets("server shutting down");
-    for (const client of [...this.#clients]) client.close();
     for (const nsp of this._nsps.values()) await nsp.adapter.close();
     this.#unbind?.();
     this.#engine?.close();
+    // An engine closes its sessions; close whatever one left open (and its timers) ourselves.
+    for (const client of [...this.#clients]) client.close();
     this.#detach?.();
     const httpServer = this.httpServer;
     if (httpServer?.listening) {

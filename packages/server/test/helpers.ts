@@ -75,11 +75,16 @@ export class FakeSession extends EventEmitter implements EngineSession {
 export class FakeEngine extends EventEmitter implements EngineLike {
   closed = false;
   clientsCount = 0;
+  readonly sessions = new Set<FakeSession>();
+  /** Closes every session, as an engine does. */
   close(): void {
     this.closed = true;
+    for (const session of this.sessions) session.drop("server shutting down");
   }
   /** Opens a session and announces it. */
   open(session = new FakeSession()): FakeSession {
+    this.sessions.add(session);
+    session.once("close", () => this.sessions.delete(session));
     this.emit("connection", session);
     return session;
   }

@@ -54,10 +54,12 @@ export async function start(mode: Mode, options?: ServerOptions): Promise<Harnes
       return socket;
     },
     async close() {
-      for (const c of clients) c.io.engine?.close();
       for (const c of clients) c.disconnect();
-      await io.close();
+      const closing = io.close();
+      // A long-poll GET that arrives while its session is closing can be held by the engine
+      // (reported to the engine's owner); do not let it hold the teardown.
       http.closeAllConnections();
+      await closing;
     },
   };
 }
