@@ -64,7 +64,8 @@ if (!process.argv.includes("--check-only")) {
     conditions: ["browser", "source"],
     target: "es2022",
     plugins: [stripDebug],
-    // Internal members (`_name`) get short names; `_placeholder` is wire format.
+    // Members that are neither public API nor wire format (`_name`, the HTTP transports'
+    // protected members, the ack queue's fields) get short names; `_placeholder` is wire.
     mangleProps:
       /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted|args|flags|params|emitReserved)$/,
     reserveProps: /^_placeholder$/,
