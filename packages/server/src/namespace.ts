@@ -302,7 +302,11 @@ export class Namespace<
     if (session && recovery !== false && recovery.skipMiddlewares)
       return this.#connect(socket, done);
     this.#run(socket, (err) => {
-      if (client.closed) return done(undefined);
+      if (client.closed) {
+        // rooms joined from a middleware must not outlive a socket that never connected
+        this.adapter.delAll(socket.id);
+        return done(undefined);
+      }
       if (err) {
         debug("middleware of %s refused a socket: %s", this.name, err.message);
         socket._refuse(err);

@@ -421,6 +421,7 @@ export class Socket<
     const data: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) data.data = err.data;
     this.#write({ type: SocketPacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, {});
+    this.nsp.adapter.delAll(this.id);
     this.#state = "disconnected";
   }
 

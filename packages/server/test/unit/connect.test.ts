@@ -124,3 +124,16 @@ test("connectTimeout closes a session that joins no namespace, not one that join
   assert.equal(joined.state, "open");
   await io.close();
 });
+
+test("rooms joined in a middleware do not outlive a refused socket", async () => {
+  const { io, engine } = fakeServer();
+  io.use((socket, next) => {
+    void socket.join("vip");
+    next(new Error("no"));
+  });
+  engine.open().receive("0");
+  await tick();
+  assert.equal(io.of("/").adapter.rooms.size, 0);
+  assert.equal(io.of("/").adapter.sids.size, 0);
+  await io.close();
+});
