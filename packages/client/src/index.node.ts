@@ -3,11 +3,12 @@
  * connects with every transport of the platform (Node: websocket (on `ws`), sse (streaming fetch), polling (fetch)), tried in that order.
  */
 import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
-import { lookup } from "./core/io.js";
+import { lookup as find } from "./core/io.js";
 import { Manager as CoreManager } from "./core/manager.js";
 import type { ClientOptions, ManagerOptions } from "./core/options.js";
-import type { Socket } from "./core/socket.js";
+import { Socket } from "./core/socket.js";
 import type { TransportFactory } from "./core/transport.js";
+import { protocol } from "./public.js";
 import { polling } from "./transports/polling.js";
 import { sse } from "./transports/sse.node.js";
 import { websocket } from "./transports/websocket.node.js";
@@ -34,8 +35,14 @@ export function io<Listen extends EventsMap = DefaultEventsMap, Emit extends Eve
   uri?: string | ClientOptions,
   options?: ClientOptions,
 ): Socket<Listen, Emit> {
-  return lookup((u, o) => new Manager(u, o), uri, options) as unknown as Socket<Listen, Emit>;
+  return find((u, o) => new Manager(u, o), uri, options) as unknown as Socket<Listen, Emit>;
 }
 
 export { io as connect };
-export default io;
+
+/**
+ * The default export: `io` with `io.io`, `io.connect`, `io.Manager`, `io.Socket` and
+ * `io.protocol` on it, as socket.io-client's default export (and the bundle's global `io`).
+ */
+const lookup = Object.assign(io, { io, connect: io, Manager, Socket, protocol });
+export default lookup;
