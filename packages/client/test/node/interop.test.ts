@@ -426,7 +426,7 @@ describe("official socket.io server: restart, recovery, fallback", () => {
     const socket = io(server.url, {
       forceNew: true,
       transports: ["websocket", "polling"],
-      transportTimeout: 50,
+      transportTimeout: 500, // long enough for polling to open on a loaded machine
     });
     socket.io.on("open", () => {
       socket.io.engine?.on("upgradeError", (e) => errors.push(e.message));

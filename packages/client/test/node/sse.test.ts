@@ -81,7 +81,7 @@ test("sse: a stream that never delivers (buffering proxy) falls back to polling"
   const socket = io(server.url, {
     forceNew: true,
     transports: ["sse", "polling"],
-    transportTimeout: 100,
+    transportTimeout: 500, // long enough for polling to open on a loaded machine
   });
   await next(socket, "connect");
   assert.equal(socket.io.engine?.transport?.name, "polling");
