@@ -9,6 +9,7 @@ import { RemoteSocket } from "./remote-socket.js";
 import { RESERVED_EVENTS } from "./reserved.js";
 import type {
   AckResults,
+  DefaultSocketData,
   EventNames,
   EventNamesWithAck,
   EventParams,
@@ -21,7 +22,7 @@ function toSet(rooms: Room | readonly Room[]): Room[] {
 }
 
 /** Recipients and flags of one broadcast; every modifier returns a new operator. */
-export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = unknown> {
+export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = DefaultSocketData> {
   readonly #adapter: Adapter;
   readonly #rooms: ReadonlySet<Room>;
   readonly #except: ReadonlySet<Room>;

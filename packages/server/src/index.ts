@@ -67,6 +67,7 @@ export type {
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
+  DefaultSocketData,
   EventNames,
   EventParams,
   EventsMap,

@@ -21,6 +21,7 @@ import {
   type AckResults,
   type DecorateAcknowledgementsWithMultipleResponses,
   type DefaultEventsMap,
+  type DefaultSocketData,
   type EventNames,
   type EventNamesWithAck,
   type EventParams,
@@ -68,7 +69,7 @@ export class Namespace<
     ListenEvents extends EventsMap = DefaultEventsMap,
     EmitEvents extends EventsMap = DefaultEventsMap,
     ServerSideEvents extends EventsMap = DefaultEventsMap,
-    SocketData = unknown,
+    SocketData = DefaultSocketData,
   >
   extends StrictEventEmitter<
     ServerSideEvents,

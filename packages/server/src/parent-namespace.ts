@@ -17,7 +17,7 @@ import type {
 } from "./adapters/adapter.js";
 import { Namespace, type NamespaceHost } from "./namespace.js";
 import type { Socket } from "./socket.js";
-import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
+import type { DefaultEventsMap, DefaultSocketData, EventsMap } from "./typed-events.js";
 
 /** Decides whether a namespace name belongs to a dynamic parent. */
 export type NamespaceMatcher =
@@ -35,7 +35,7 @@ export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = DefaultEventsMap,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
-  SocketData = unknown,
+  SocketData = DefaultSocketData,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The children created so far. */
   readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();

@@ -5,10 +5,10 @@
 import type { Adapter, Room, SocketDetails, SocketId } from "./adapters/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Handshake } from "./handshake.js";
-import type { EventNames, EventParams, EventsMap } from "./typed-events.js";
+import type { DefaultSocketData, EventNames, EventParams, EventsMap } from "./typed-events.js";
 
 /** A socket known by its details, local or on another server. */
-export class RemoteSocket<EmitEvents extends EventsMap, SocketData = unknown> {
+export class RemoteSocket<EmitEvents extends EventsMap, SocketData = DefaultSocketData> {
   readonly id: SocketId;
   readonly handshake: Handshake;
   readonly rooms: Set<Room>;

@@ -25,6 +25,7 @@ import {
   type AckResults,
   type DecorateAcknowledgementsWithMultipleResponses,
   type DefaultEventsMap,
+  type DefaultSocketData,
   type EventNames,
   type EventNamesWithAck,
   type EventParams,
@@ -59,7 +60,7 @@ export class Server<
     ListenEvents extends EventsMap = DefaultEventsMap,
     EmitEvents extends EventsMap = ListenEvents,
     ServerSideEvents extends EventsMap = DefaultEventsMap,
-    SocketData = unknown,
+    SocketData = DefaultSocketData,
   >
   extends StrictEventEmitter<
     ServerSideEvents,

@@ -37,6 +37,7 @@ import {
   type DecorateAcknowledgements,
   type DecorateAcknowledgementsWithMultipleResponses,
   type DefaultEventsMap,
+  type DefaultSocketData,
   type EventNames,
   type EventNamesWithAck,
   type EventParams,
@@ -84,7 +85,7 @@ export class Socket<
     ListenEvents extends EventsMap = DefaultEventsMap,
     EmitEvents extends EventsMap = DefaultEventsMap,
     ServerSideEvents extends EventsMap = DefaultEventsMap,
-    SocketData = unknown,
+    SocketData = DefaultSocketData,
   >
   extends StrictEventEmitter<ListenEvents, SocketReservedEvents>
   implements AdapterSocket

@@ -22,6 +22,14 @@ export interface DefaultEventsMap {
 /** True for a map with a string index signature (untyped events). */
 type IsUntyped<Map> = string extends keyof Map ? true : false;
 
+/**
+ * `socket.data` when no SocketData type is given: `any`, as in Socket.IO, so that untyped
+ * applications can write `socket.data.user = ...`. It is the application's own data, never
+ * data off the wire (that stays `unknown`, e.g. `handshake.auth`).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: drop-in compatibility for untyped applications
+export type DefaultSocketData = any;
+
 /** Names of the events in a map. */
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
 

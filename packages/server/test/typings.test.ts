@@ -154,6 +154,7 @@ function typings(io: Io): void {
   const untyped = new Server();
   untyped.on("connection", (socket) => {
     socket.emit("anything", 1, "two", { three: 3 });
+    socket.data.user = "untyped data is any, as in Socket.IO";
     socket.on("whatever", (...args: unknown[]) => void args);
     void socket.emitWithAck("anything").then((x: string) => x);
     untyped.to("r").emit("x", 1);
