@@ -223,3 +223,21 @@ describe("jsonp held sessions time out", () => {
     assert.equal(connected, 0);
   });
 });
+
+describe("jsonp initialPacket", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startEngine({ initialPacket: "welcome" });
+  });
+  after(() => h.close());
+
+  test("initialPacket (application data) waits for the origin proof", async () => {
+    const { sid, session } = await jsonpHandshake(h);
+    const q = url(`EIO=4&transport=jsonp&sid=${sid}&j=0`);
+    assert.equal(session.bufferedAmount, 0, "nothing queued for a held session");
+    await send(h.port, "POST", q, { body: "6", headers: { Origin: h.origin } });
+    const poll = await send(h.port, "GET", q);
+    assert.deepEqual(runJsonp(poll.text).get(0), ["4welcome"]);
+    session.close();
+  });
+});

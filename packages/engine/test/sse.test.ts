@@ -202,3 +202,22 @@ describe("sse heartbeat", () => {
     assert.ok(!stream.text.includes(":\n\n"), "no keep-alive comment when disabled");
   });
 });
+
+describe("sse handshake headers", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startEngine({ cookie: true });
+  });
+  after(() => h.close());
+
+  test("the stream's response is the handshake: the cookie and initial_headers apply", async () => {
+    h.engine.once("initial_headers", (headers) => {
+      headers["X-Initial"] = "yes";
+    });
+    const { stream, sid, session } = await sseHandshake(h);
+    assert.equal(stream.headers["x-initial"], "yes");
+    assert.deepEqual(stream.headers["set-cookie"], [`io=${sid}; Path=/; HttpOnly; SameSite=Lax`]);
+    session.close();
+    await stream.ended;
+  });
+});
