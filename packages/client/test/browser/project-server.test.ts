@@ -1,0 +1,84 @@
+/**
+ * The browser bundle in Chromium against this project's own server, over all five transports
+ * (jsonp and htmlfile sessions are proven by the page's same-origin POSTs) and their upgrade to
+ * websocket.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { Server } from "@switchboard/server";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, loadBundle } from "./harness.ts";
+
+declare const io: (
+  options?: Record<string, unknown>,
+) => import("@switchboard/client").Socket & { io: import("@switchboard/client").Manager };
+
+describe("browser bundle against this project's server", { timeout: 60_000 }, () => {
+  const code = loadBundle();
+  const http = createServer((req, res) => {
+    if (req.url === "/switchboard.min.js") {
+      res.writeHead(200, { "content-type": "application/javascript" }).end(code);
+    } else if (req.url === "/") {
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end('<!doctype html><script src="/switchboard.min.js"></script>');
+    }
+  });
+  const server = new Server(http, {});
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    server.on("connection", (s) => {
+      s.on("echo", (...args: unknown[]) => (args.pop() as (...a: unknown[]) => void)(...args));
+    });
+    http.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server.close();
+    http.closeAllConnections();
+  });
+
+  for (const transports of [
+    ["websocket"],
+    ["polling"],
+    ["sse"],
+    ["jsonp"],
+    ["htmlfile"],
+    ["jsonp", "websocket"],
+    ["htmlfile", "websocket"],
+  ]) {
+    test(`${transports.join(" then ")}: connect, binary echo, transport in use`, async () => {
+      const result = await page.evaluate(async (transports) => {
+        const socket = io({ forceNew: true, transports });
+        await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+        if (transports.length === 2 && socket.io.engine?.transport?.name !== "websocket") {
+          await new Promise<void>((resolve) => socket.io.engine?.on("upgrade", () => resolve()));
+        }
+        const echoed = (await socket.emitWithAck("echo", {
+          text: "é\u2028</script>",
+          bin: new Uint8Array([1, 2, 3]).buffer,
+        })) as { text: string; bin: ArrayBuffer };
+        const out = {
+          transport: socket.io.engine?.transport?.name,
+          text: echoed.text,
+          bin: [...new Uint8Array(echoed.bin)],
+        };
+        socket.disconnect();
+        return out;
+      }, transports);
+      assert.deepEqual(result, {
+        transport: transports.at(-1),
+        text: "é\u2028</script>",
+        bin: [1, 2, 3],
+      });
+    });
+  }
+});
