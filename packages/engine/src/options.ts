@@ -59,9 +59,10 @@ export interface EngineOptions {
   /** Sets Engine.IO's `io=<sid>` cookie on the handshake; `true` for the defaults. @default false */
   cookie?: boolean | CookieOptions;
   /**
-   * Milliseconds between keep-alive writes on an idle `sse` or `htmlfile` stream (an SSE
-   * comment, an HTML comment), so that proxies do not time it out; `false` disables them (the
-   * engine's ping still flows every `pingInterval`). @default 15000
+   * Keep-alive period of `sse` and `htmlfile` streams, in milliseconds: a stream on which
+   * nothing was written for a whole period gets a keep-alive (an SSE comment, an HTML comment),
+   * so that proxies do not time it out; `false` disables them (the engine's ping still flows
+   * every `pingInterval`). @default 15000
    */
   streamHeartbeat?: number | false;
   /**

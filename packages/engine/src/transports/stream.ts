@@ -106,6 +106,7 @@ export abstract class StreamTransport implements ServerTransport {
       if (this.state === "open") this.sink?.drain();
     });
     res.on("close", () => this.onGone());
+    trace("stream open", { transport: this.name, url: req.url });
     this.startKeepAlive();
     this.sink?.drain();
   }
