@@ -93,10 +93,12 @@ export class Session extends EventEmitter<SessionEvents> {
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** The old transport closed while an upgrade waited for `5` (see onTransportClose). */
+  private previousClosed = false;
   private readonly sink: TransportSink = {
     packet: (packet) => this.onPacket(packet),
     error: (reason, error) => this.finish(reason, error),
-    close: () => this.finish("transport close"),
+    close: () => this.onTransportClose(),
     drain: () => this.onTransportDrain(),
   };
 
@@ -227,7 +229,8 @@ export class Session extends EventEmitter<SessionEvents> {
       failed: () => {
         clearInterval(this.releaseTimer);
         this.upgrade = null;
-        this.flush();
+        if (this.previousClosed) this.finish("transport close");
+        else this.flush();
       },
     });
   }
@@ -291,6 +294,15 @@ export class Session extends EventEmitter<SessionEvents> {
   private closeWhenFlushed(): void {
     if (this._state !== "closing" || this.queue.length > 0 || this.batchesInFlight > 0) return;
     this._transport.close("graceful", () => this.finish("forced close"));
+  }
+
+  /**
+   * A client that paused its old transport for an upgrade may close it (a stream) before the
+   * server reads its `5` on the new one: the session then waits for the upgrade to end.
+   */
+  private onTransportClose(): void {
+    if (this.upgrade?.state === "probed") this.previousClosed = true;
+    else this.finish("transport close");
   }
 
   private onTransportDrain(): void {

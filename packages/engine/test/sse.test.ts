@@ -1,9 +1,22 @@
 import assert from "node:assert/strict";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import type { Session, SessionCloseReason } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
 import { RawStream, sseEvents } from "./stream-helpers.js";
+
+/** Resolves when the engine publishes a debug event named `name`. */
+function traced(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      if ((message as { event?: string }).event !== name) return;
+      unsubscribe("switchboard:engine", listener);
+      resolve();
+    };
+    subscribe("switchboard:engine", listener);
+  });
+}
 
 /** Opens an SSE session: the stream, its parsed open packet and the session. */
 async function sseHandshake(h: Harness, headers: Record<string, string> = {}) {
@@ -178,6 +191,47 @@ describe("sse", () => {
     assert.ok(!sseEvents(stream.text).includes("1"), "no close packet on the old stream");
     assert.equal(await peer.next(), "4queued during the upgrade");
     session.close();
+    await peer.closed;
+  });
+});
+
+describe("sse upgrade races", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startEngine({ upgradeTimeout: 200 });
+  });
+  after(() => h.close());
+
+  test("the client closing the stream after 3probe, before 5 arrives, does not end the session", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
+    await peer.opened;
+    peer.send("2probe");
+    assert.equal(await peer.next(), "3probe");
+    await stream.until((t) => sseEvents(t).includes("6"));
+    const gone = traced("stream closed by peer");
+    stream.destroy();
+    await gone;
+    assert.equal(session.state, "open");
+    const upgraded = once(session, "upgrade");
+    peer.send("5");
+    await upgraded;
+    assert.equal(session.state, "open");
+    session.send("on ws");
+    assert.equal(await peer.next(), "4on ws");
+    session.close();
+    await peer.closed;
+  });
+
+  test("...and if the upgrade then fails, the session closes (transport close)", async () => {
+    const { stream, sid, session } = await sseHandshake(h);
+    const closed = once(session, "close");
+    const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
+    await peer.opened;
+    peer.send("2probe");
+    assert.equal(await peer.next(), "3probe");
+    stream.destroy();
+    assert.equal((await closed)[0], "transport close");
     await peer.closed;
   });
 });
