@@ -1,11 +1,11 @@
 /**
  * Browser test harness: an HTTP server that serves a blank page and the bundle
- * (dist/switchboard.min.js, rebuilt from the current sources once per run) with the official
+ * (scripts/bundle.mjs's output, built from the current sources once per test file) with the official
  * socket.io 4.8 server attached, and Debian's Chromium driven by playwright-core.
  */
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import {
   createServer,
   type Server as HttpServer,
@@ -13,6 +13,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { Server, type ServerOptions } from "socket.io";
@@ -20,15 +22,19 @@ import { Server, type ServerOptions } from "socket.io";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let bundle: Buffer | undefined;
 
-/** The bundle, built from the current sources on first use. */
+/** The bundle, built from the current sources on first use (in a temporary directory). */
 export function loadBundle(): Buffer {
   if (!bundle) {
-    const built = spawnSync(process.execPath, ["scripts/bundle.mjs", "--no-size-check"], {
-      cwd: root,
-      stdio: "inherit",
-    });
+    const dir = mkdtempSync(join(tmpdir(), "sb-bundle-"));
+    const out = join(dir, "switchboard.min.js");
+    const built = spawnSync(
+      process.execPath,
+      ["scripts/bundle.mjs", "--no-size-check", "--out", out],
+      { cwd: root, stdio: "inherit" },
+    );
     if (built.status !== 0) throw new Error("bundle build failed");
-    bundle = readFileSync(`${root}dist/switchboard.min.js`);
+    bundle = readFileSync(out);
+    rmSync(dir, { recursive: true, force: true });
   }
   return bundle;
 }
