@@ -9,7 +9,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { type Config, parseArgs, type ScenarioName } from "./lib/config.ts";
 import type { TargetName } from "./lib/ipc.ts";
@@ -75,6 +75,9 @@ function machine(): Record<string, string> {
     nproc: String(cpus().length),
     cpu: model,
     node: process.version,
+    loadavg: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
   };
 }
 
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
   const config = options.only.includes("memory") ? ensureFdLimit(options.config) : options.config;
   const pinned = pin(process.pid, HARNESS_CPU);
   console.log(
-    `bench/load ${config.quick ? "--quick " : ""}| ${host.date} | nproc ${host.nproc} | ${host.cpu} | node ${host.node}`,
+    `bench/load ${config.quick ? "--quick " : ""}| ${host.date} | nproc ${host.nproc} | ${host.cpu} | node ${host.node} | load average ${host.loadavg}`,
   );
   console.log(
     pinned
@@ -206,6 +209,12 @@ async function main(): Promise<void> {
     results.push({ scenario: name, title: scenario.title, metrics: scenario.metrics, outcomes });
   }
 
+  host.loadavgAfter = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  console.log(
+    `\nload average at the end: ${host.loadavgAfter} (other work on the machine skews wall-clock rates)`,
+  );
   console.log("");
   console.log(renderTable(results, switchboardUp || !loadScenarios));
   const notes = renderNotes(results).filter((n) => !n.endsWith(": not available yet"));
