@@ -290,3 +290,44 @@ test("control: without the tag routing (round-robin only) sessions break with Se
     "code 1 is Session ID unknown",
   );
 });
+
+test("a node goes down: its clients reconnect through the same nginx onto the other nodes", async () => {
+  const nginx = await clusterNginx();
+  resetCounts();
+  const [n1, n2, n3] = nodes as [SwitchboardNode, SwitchboardNode, SwitchboardNode];
+  // Default reconnection; polling-only and WebSocket-first clients.
+  const sockets = Array.from(
+    { length: 18 },
+    (_, i) =>
+      (i % 2 === 0
+        ? switchboardIo(nginx.url, { forceNew: true, transports: ["polling"] })
+        : switchboardIo(nginx.url, { forceNew: true })) as unknown as AnyClientSocket,
+  );
+  open.push(...sockets);
+  const firstNodes = await Promise.all(
+    sockets.map(async (socket) => {
+      const { args } = await firstEvent(socket, ["welcome"], CLIENT_DEADLINE_MS);
+      return String(args[0]);
+    }),
+  );
+  const onN3 = sockets.filter((_, i) => firstNodes[i] === "n3");
+  assert.ok(onN3.length > 0, "round-robin put clients on n3");
+
+  const welcomedAgain = onN3.map((socket) => firstEvent(socket, ["welcome"], CLIENT_DEADLINE_MS));
+  await n3.close();
+  const secondNodes = (await Promise.all(welcomedAgain)).map(({ args }) => String(args[0]));
+  assert.ok(
+    secondNodes.every((tag) => tag === "n1" || tag === "n2"),
+    `reconnected to ${secondNodes.join(", ")}`,
+  );
+  for (const socket of onN3) {
+    const reply = (await socket.emitWithAck("echo", "back")) as { node: string };
+    assert.equal(socket.io.engine.id?.split(".")[0], reply.node, "the new sid names its node");
+  }
+  const refusals = [...n1.refusals, ...n2.refusals];
+  assert.deepEqual(refusals, [], "the surviving nodes refused nothing");
+  console.log(
+    `# node down: the ${onN3.length} clients of n3 reconnected to ${secondNodes.join(" ")}`,
+  );
+  for (const socket of open.splice(0)) socket.disconnect();
+});

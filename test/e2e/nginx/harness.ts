@@ -183,6 +183,7 @@ export async function startNode(
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   const { port } = http.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   const node: SwitchboardNode = {
     tag,
     io,
@@ -206,8 +207,10 @@ export async function startNode(
         check();
       });
     },
-    async close() {
-      await io.close(); // closes the sockets, the engine and the http server
+    close() {
+      // Closes the sockets, the engine and the http server; once, however often it is called.
+      closing ??= io.close();
+      return closing;
     },
   };
   io.engine.on("connection_error", (err) => {
