@@ -245,7 +245,7 @@ test("300 clients through the cluster config: every session stays on its node, a
   );
   await closeAll();
   // Not asserted (a known @switchboard/client close race, see deploy/nginx/README.md): a
-  // polling client that disconnects may send a request after the node closed its session.
+  // polling or sse client that disconnects may POST after the node closed its session.
   const late: Record<string, number> = {};
   for (const r of nodes.flatMap((node) => node.refusals)) {
     const key = `${r.message}: ${r.request.split(" ")[0]} by ${r.request.split(" ")[2] || "no user-agent"}`;
