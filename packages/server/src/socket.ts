@@ -397,8 +397,15 @@ export class Socket<
   }
 
   /** @internal */
-  registerAck(id: number, ack: (...args: unknown[]) => void): void {
-    this.#acks.set(id, { fn: ack, timer: undefined, fail: undefined });
+  registerAck(id: number, ack: (...args: unknown[]) => void, timeout?: number): void {
+    const timer =
+      timeout === undefined ? undefined : setTimeout(() => this.#acks.delete(id), timeout);
+    this.#acks.set(id, { fn: ack, timer, fail: undefined });
+  }
+
+  /** Number of acknowledgements this socket still waits for (for leak checks). */
+  get pendingAcks(): number {
+    return this.#acks.size;
   }
 
   // -- internals called by the namespace and the client ------------------------------------

@@ -48,8 +48,11 @@ export interface AdapterSocket {
   writeEncoded(frames: EncodedSocketPacket, options: WriteOptions): void;
   /** Tells the socket's `onAnyOutgoing` listeners about an event it is sent. */
   notifyOutgoing(args: readonly unknown[]): void;
-  /** Expects an ACK with this id (broadcasts with acks). */
-  registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  /**
+   * Expects an ACK with this id (broadcasts with acks); with `timeout`, forgets it after that
+   * many ms (the broadcast reports the timeout itself).
+   */
+  registerAck(id: number, ack: (...args: unknown[]) => void, timeout?: number): void;
   join(rooms: Room | readonly Room[]): unknown;
   leave(room: Room): unknown;
   disconnect(close?: boolean): unknown;

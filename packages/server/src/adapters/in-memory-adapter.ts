@@ -139,7 +139,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     let count = 0;
     this.#apply(opts, (socket) => {
       count++;
-      socket.registerAck(id, ack);
+      socket.registerAck(id, ack, opts.flags?.timeout);
       socket.notifyOutgoing(args);
       socket.writeEncoded(frames, write);
     });

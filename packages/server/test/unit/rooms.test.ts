@@ -91,6 +91,11 @@ test("broadcast acks collect one response per client, or time out with those rec
   t.mock.timers.tick(1000);
   assert.ok(results[1]![0] instanceof AckTimeoutError);
   assert.deepEqual(results[1]![1], ["only"]);
+  // the clients that never answered are not waited for any more
+  assert.deepEqual(
+    [...io.sockets.sockets.values()].map((s) => s.pendingAcks),
+    [0, 0, 0],
+  );
   await io.close();
 });
 
