@@ -3,7 +3,7 @@
  * heartbeat, write batching, close, and the probe/upgrade sequence, packet by packet.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { afterEach, beforeEach, mock, test } from "node:test";
 import type { EnginePacket } from "@switchboard/protocol";
 import { EngineClient } from "../../src/core/engine.ts";
 import type { TransportMemory } from "../../src/core/ladder.ts";
@@ -16,6 +16,13 @@ import type {
   TransportName,
 } from "../../src/core/transport.ts";
 import { next } from "../helpers.ts";
+
+// The engine's timers (a rung's transportTimeout, a probe's timeout, the heartbeat) run on a
+// mocked clock: they fire only when a test moves it with mock.timers.tick(), never because
+// the machine was slow between two steps of a test (a rung abandoned before the test could
+// hand it its open packet).
+beforeEach(() => mock.timers.enable({ apis: ["setTimeout"] }));
+afterEach(() => mock.timers.reset());
 
 class Scripted implements ClientTransport {
   readonly sent: EnginePacket[][] = [];
@@ -80,7 +87,7 @@ function engine(
   memory: TransportMemory = {},
   options: Record<string, unknown> = {},
 ): EngineClient {
-  const opts = resolveManagerOptions({ transports, transportTimeout: 10_000, ...options }, []);
+  const opts = resolveManagerOptions({ transports, transportTimeout: 4000, ...options }, []);
   return new EngineClient({ origin: "http://h:1" }, opts, memory);
 }
 
@@ -110,7 +117,11 @@ test("a transport that stalls past transportTimeout is abandoned", async () => {
   const tried = poll.created();
   const e = engine([sse, poll], {}, { transportTimeout: 20 });
   await new Promise((r) => setImmediate(r));
-  await tried; // after transportTimeout (20 ms here) without an open packet
+  assert.equal(sse.made.length, 1);
+  mock.timers.tick(19);
+  assert.equal(poll.made.length, 0, "not abandoned before transportTimeout");
+  mock.timers.tick(1); // transportTimeout without an open packet
+  await tried;
   assert.equal(sse.made[0]!.state, "closed");
   e.close();
 });
@@ -141,9 +152,14 @@ test("answers pings with pongs; a missing ping closes with 'ping timeout' and de
   await new Promise((r) => setImmediate(r));
   const t = poll.made[0]!;
   t.h.onPacket(handshake({ pingInterval: 5, pingTimeout: 5 }));
+  mock.timers.tick(8);
   t.h.onPacket({ type: "ping" });
   assert.deepEqual(t.sent, [[{ type: "pong" }]]);
-  const [reason] = await next(e, "close");
+  const closed = next(e, "close");
+  mock.timers.tick(9);
+  assert.equal(e.readyState, "open", "the ping restarted the 10 ms timer");
+  mock.timers.tick(1); // pingInterval + pingTimeout after the last ping
+  const [reason] = await closed;
   assert.equal(reason, "ping timeout");
   assert.equal(memory.demoted, "polling");
   assert.equal(t.state, "closed");
