@@ -8,13 +8,11 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 /**
- * Budget for min+gzip, in bytes: 10 KB (10 KiB, 10,240 bytes). `SB_BUDGET` lowers it, for the
+ * Budget for min+gzip (gzip level 9), in bytes: issue 5's "at most 10 KB", read as the stricter
+ * 10,000 bytes (not 10 KiB) so that neither reading is exceeded. `SB_BUDGET` lowers it, for the
  * test that proves the check fails a build.
  */
-export const BUDGET = Math.min(
-  10 * 1024,
-  Number(process.env.SB_BUDGET ?? Number.POSITIVE_INFINITY),
-);
+export const BUDGET = Math.min(10_000, Number(process.env.SB_BUDGET ?? Number.POSITIVE_INFINITY));
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outAt = process.argv.indexOf("--out");

@@ -12,7 +12,7 @@ import {
   isBinary,
   toBase64,
 } from "./binary.js";
-import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { protocolError } from "./errors.js";
 
 /** The seven engine packet types, in wire order (`"0"` is open, …, `"6"` is noop). */
 export type EnginePacketType = "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop";
@@ -27,16 +27,17 @@ export interface EnginePacket {
 }
 
 /** Wire digit of each packet type (a frozen object without prototype: no inherited keys). */
-export const enginePacketCode: Readonly<Record<EnginePacketType, string>> = Object.freeze({
-  __proto__: null,
-  open: "0",
-  close: "1",
-  ping: "2",
-  pong: "3",
-  message: "4",
-  upgrade: "5",
-  noop: "6",
-});
+export const enginePacketCode: Readonly<Record<EnginePacketType, string>> =
+  /* @__PURE__ */ Object.freeze({
+    __proto__: null,
+    open: "0",
+    close: "1",
+    ping: "2",
+    pong: "3",
+    message: "4",
+    upgrade: "5",
+    noop: "6",
+  });
 
 const typeByCode: readonly EnginePacketType[] = [
   "open",
@@ -78,17 +79,12 @@ export function encodeEnginePacket(
   if (data === undefined) return code;
   if (typeof data === "string") return code + data;
   if (code !== "4" || !isBinary(data)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNENCODABLE,
-      `An engine packet of type ${packet.type} cannot carry ${describe(data)}`,
-    );
+    // Only message packets carry binary; no packet carries anything else but text.
+    throw protocolError("UNENCODABLE", `${packet.type} packet with ${describe(data)}`);
   }
   if (supportsBinary) return data;
   if (hasBlob && data instanceof Blob) {
-    throw new ProtocolError(
-      ProtocolErrorCode.BLOB_NEEDS_ASYNC,
-      "A Blob cannot be base64-encoded synchronously; use encodeEnginePacketAsync",
-    );
+    throw protocolError("BLOB_NEEDS_ASYNC", "use encodeEnginePacketAsync");
   }
   return `b${toBase64(data as ArrayBuffer | ArrayBufferView)}`;
 }
@@ -111,16 +107,12 @@ function codeOf(type: EnginePacketType): string {
     case "noop":
       return "6";
     default:
-      throw new ProtocolError(
-        ProtocolErrorCode.UNENCODABLE,
-        `Unknown engine packet type ${String(type)}`,
-      );
+      throw protocolError("UNENCODABLE", `type ${String(type)}`);
   }
 }
 
 function describe(data: unknown): string {
-  if (isBinary(data)) return "binary data (only message packets can)";
-  return `a value of type ${data === null ? "null" : typeof data}`;
+  return isBinary(data) ? "binary" : data === null ? "null" : typeof data;
 }
 
 /** Like {@link encodeEnginePacket}, reading Blobs first when they must become base64. */
@@ -145,12 +137,7 @@ export function decodeEnginePacket(
   binaryType: BinaryType = defaultBinaryType,
 ): EnginePacket {
   if (typeof data !== "string") {
-    if (!isBinary(data)) {
-      throw new ProtocolError(
-        ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
-        "An engine packet must be a string or binary data",
-      );
-    }
+    if (!isBinary(data)) throw protocolError("UNKNOWN_ENGINE_PACKET", "not text or binary");
     return { type: "message", data: convertBinary(data, binaryType) };
   }
   return decodeRecord(data, 0, data.length, binaryType);
@@ -164,22 +151,17 @@ function decodeRecord(
   binaryType: BinaryType,
 ): EnginePacket {
   if (start === end) {
-    throw new ProtocolError(ProtocolErrorCode.EMPTY_PACKET, "Empty engine packet");
+    throw protocolError("EMPTY_PACKET");
   }
   const code = text.charCodeAt(start);
   if (code === 98 /* "b" */) {
     const bytes = fromBase64(text.slice(start + 1, end));
-    if (!bytes) {
-      throw new ProtocolError(ProtocolErrorCode.UNKNOWN_ENGINE_PACKET, "Invalid base64 packet");
-    }
+    if (!bytes) throw protocolError("UNKNOWN_ENGINE_PACKET", "bad base64");
     return { type: "message", data: convertBinary(bytes, binaryType) };
   }
   const type = typeByCode[code - 48];
   if (type === undefined) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
-      `Unknown engine packet type ${JSON.stringify(text[start])}`,
-    );
+    throw protocolError("UNKNOWN_ENGINE_PACKET", JSON.stringify(text[start]));
   }
   return end - start > 1 ? { type, data: text.slice(start + 1, end) } : { type };
 }
@@ -213,10 +195,7 @@ export function decodeEnginePayload(
   binaryType: BinaryType = defaultBinaryType,
 ): EnginePacket[] {
   if (typeof payload !== "string") {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNKNOWN_ENGINE_PACKET,
-      "A polling payload must be a string",
-    );
+    throw protocolError("UNKNOWN_ENGINE_PACKET", "payload not text");
   }
   const packets: EnginePacket[] = [];
   const length = payload.length;

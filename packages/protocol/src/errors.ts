@@ -3,40 +3,68 @@
  * `code` names one entry here; nothing else is ever thrown for bad input.
  */
 
-/** Stable codes of every error the codecs throw. */
-export const ProtocolErrorCode = {
+/**
+ * The catalogue, as documentation: each key, its code (`SB_ERR_` + key) and when it is thrown.
+ * The object is built from the keys at load time, so a bundle carries each key once instead of
+ * the key and its code.
+ */
+interface ProtocolErrorCodes {
   /** An engine packet whose type is not one of the seven of Engine.IO v4. */
-  UNKNOWN_ENGINE_PACKET: "SB_ERR_UNKNOWN_ENGINE_PACKET",
+  readonly UNKNOWN_ENGINE_PACKET: "SB_ERR_UNKNOWN_ENGINE_PACKET";
   /** An empty string where an engine packet was expected. */
-  EMPTY_PACKET: "SB_ERR_EMPTY_PACKET",
+  readonly EMPTY_PACKET: "SB_ERR_EMPTY_PACKET";
   /** A Blob must be read asynchronously before it can be base64-encoded. */
-  BLOB_NEEDS_ASYNC: "SB_ERR_BLOB_NEEDS_ASYNC",
+  readonly BLOB_NEEDS_ASYNC: "SB_ERR_BLOB_NEEDS_ASYNC";
   /** A socket packet whose type digit is not 0–6. */
-  UNKNOWN_SOCKET_PACKET: "SB_ERR_UNKNOWN_SOCKET_PACKET",
+  readonly UNKNOWN_SOCKET_PACKET: "SB_ERR_UNKNOWN_SOCKET_PACKET";
   /** A malformed header: attachment count, namespace or ack id. */
-  BAD_PACKET_HEADER: "SB_ERR_BAD_PACKET_HEADER",
+  readonly BAD_PACKET_HEADER: "SB_ERR_BAD_PACKET_HEADER";
   /** The JSON payload could not be parsed. */
-  BAD_JSON: "SB_ERR_BAD_JSON",
+  readonly BAD_JSON: "SB_ERR_BAD_JSON";
   /** The payload does not have the shape its packet type requires. */
-  BAD_PAYLOAD: "SB_ERR_BAD_PAYLOAD",
+  readonly BAD_PAYLOAD: "SB_ERR_BAD_PAYLOAD";
   /** More attachments announced than `maxAttachments` allows. */
-  TOO_MANY_ATTACHMENTS: "SB_ERR_TOO_MANY_ATTACHMENTS",
+  readonly TOO_MANY_ATTACHMENTS: "SB_ERR_TOO_MANY_ATTACHMENTS";
   /** The payload nests deeper than `maxDepth` allows. */
-  TOO_DEEP: "SB_ERR_TOO_DEEP",
+  readonly TOO_DEEP: "SB_ERR_TOO_DEEP";
   /** A binary placeholder that points at no announced attachment. */
-  BAD_PLACEHOLDER: "SB_ERR_BAD_PLACEHOLDER",
+  readonly BAD_PLACEHOLDER: "SB_ERR_BAD_PLACEHOLDER";
   /** A binary chunk arrived while no binary packet was waiting for one. */
-  UNEXPECTED_ATTACHMENT: "SB_ERR_UNEXPECTED_ATTACHMENT",
+  readonly UNEXPECTED_ATTACHMENT: "SB_ERR_UNEXPECTED_ATTACHMENT";
   /** A text packet arrived while a binary packet still waited for attachments. */
-  MISSING_ATTACHMENT: "SB_ERR_MISSING_ATTACHMENT",
+  readonly MISSING_ATTACHMENT: "SB_ERR_MISSING_ATTACHMENT";
   /** A value the encoder cannot put on the wire (bad namespace, bad ack id, bad type). */
-  UNENCODABLE: "SB_ERR_UNENCODABLE",
+  readonly UNENCODABLE: "SB_ERR_UNENCODABLE";
   /** A codec option out of its range. */
-  BAD_OPTION: "SB_ERR_BAD_OPTION",
-} as const;
+  readonly BAD_OPTION: "SB_ERR_BAD_OPTION";
+}
+
+/** Every key of the catalogue, once (the compiler checks that none is missing or unknown). */
+const keys = {
+  UNKNOWN_ENGINE_PACKET: 0,
+  EMPTY_PACKET: 0,
+  BLOB_NEEDS_ASYNC: 0,
+  UNKNOWN_SOCKET_PACKET: 0,
+  BAD_PACKET_HEADER: 0,
+  BAD_JSON: 0,
+  BAD_PAYLOAD: 0,
+  TOO_MANY_ATTACHMENTS: 0,
+  TOO_DEEP: 0,
+  BAD_PLACEHOLDER: 0,
+  UNEXPECTED_ATTACHMENT: 0,
+  MISSING_ATTACHMENT: 0,
+  UNENCODABLE: 0,
+  BAD_OPTION: 0,
+} satisfies Record<keyof ProtocolErrorCodes, 0>;
+
+/** Stable codes of every error the codecs throw (frozen): `ProtocolErrorCode.BAD_JSON` is `"SB_ERR_BAD_JSON"`. */
+export const ProtocolErrorCode: ProtocolErrorCodes = Object.freeze(
+  // Each value is "SB_ERR_" + its key: what ProtocolErrorCodes spells out (the test checks).
+  Object.fromEntries(Object.keys(keys).map((key) => [key, `SB_ERR_${key}`])),
+) as unknown as ProtocolErrorCodes;
 
 /** One of the codes in {@link ProtocolErrorCode}. */
-export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+export type ProtocolErrorCode = ProtocolErrorCodes[keyof ProtocolErrorCodes];
 
 /** Thrown by every codec in this package for input it cannot accept. */
 export class ProtocolError extends Error {
@@ -53,4 +81,22 @@ export class ProtocolError extends Error {
 /** True when `value` is a {@link ProtocolError}. */
 export function isProtocolError(value: unknown): value is ProtocolError {
   return value instanceof ProtocolError;
+}
+
+/**
+ * A {@link ProtocolError} for the catalogue entry `key`, whose message is the key in words
+ * (`BAD_JSON` → "bad json"), then what was wrong when there is more to say. Internal: one
+ * short way to throw for every codec, instead of a sentence per call site in the bundle.
+ */
+export function protocolError(
+  key: keyof ProtocolErrorCodes,
+  detail?: string,
+  cause?: unknown,
+): ProtocolError {
+  const words = key.toLowerCase().replaceAll("_", " ");
+  return new ProtocolError(
+    ProtocolErrorCode[key],
+    detail === undefined ? words : `${words}: ${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -4,11 +4,11 @@
  * Spec: https://github.com/socketio/socket.io-protocol (v5), "Packet encoding".
  */
 import { type BinaryData, isBinary } from "./binary.js";
-import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { ProtocolError, protocolError } from "./errors.js";
 import {
   defaultSocketCodecLimits,
   isValidPayload,
-  payloadRule,
+  payloadError,
   resolveLimits,
   type SocketCodecLimits,
   type SocketPacket,
@@ -59,7 +59,7 @@ export class SocketDecoder {
     } catch (error) {
       this.reset();
       if (error instanceof ProtocolError) throw error;
-      throw new ProtocolError(ProtocolErrorCode.BAD_PAYLOAD, "Malformed packet", { cause: error });
+      throw protocolError("BAD_PAYLOAD", undefined, error);
     }
   }
 
@@ -72,10 +72,7 @@ export class SocketDecoder {
     const state = this.#state;
     if (state.name === "awaiting-attachments") {
       const due = state.packet.attachments! - state.buffers.length;
-      throw new ProtocolError(
-        ProtocolErrorCode.MISSING_ATTACHMENT,
-        `Got a text packet while ${due} attachment(s) were still due`,
-      );
+      throw protocolError("MISSING_ATTACHMENT", `${due} due`);
     }
     const packet = decodeSocketPacketText(text, this.#limits);
     if (packet.attachments === undefined) return packet;
@@ -86,13 +83,10 @@ export class SocketDecoder {
   #addBinary(chunk: BinaryData): SocketPacket | undefined {
     const state = this.#state;
     if (state.name === "idle") {
-      throw new ProtocolError(
-        ProtocolErrorCode.UNEXPECTED_ATTACHMENT,
-        "Got a binary attachment while no binary packet was pending",
-      );
+      throw protocolError("UNEXPECTED_ATTACHMENT");
     }
     if (!isBinary(chunk)) {
-      throw new ProtocolError(ProtocolErrorCode.BAD_PAYLOAD, "An attachment must be binary data");
+      throw protocolError("BAD_PAYLOAD", "attachment not binary");
     }
     state.buffers.push(chunk);
     if (state.buffers.length < state.packet.attachments!) return undefined;
@@ -114,14 +108,11 @@ export function decodeSocketPacketText(
   limits: Required<SocketCodecLimits> = defaultSocketCodecLimits,
 ): SocketPacket {
   if (typeof text !== "string") {
-    throw new ProtocolError(ProtocolErrorCode.UNKNOWN_SOCKET_PACKET, "A packet must be text");
+    throw protocolError("UNKNOWN_SOCKET_PACKET", "not text");
   }
   const type = text.charCodeAt(0) - DIGIT_0;
   if (!(type >= 0 && type <= 6)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNKNOWN_SOCKET_PACKET,
-      `Unknown socket packet type ${JSON.stringify(text.slice(0, 1))}`,
-    );
+    throw protocolError("UNKNOWN_SOCKET_PACKET", JSON.stringify(text.slice(0, 1)));
   }
   const packet: SocketPacket = { type: type as SocketPacketType, nsp: "/" };
   let i = 1;
@@ -130,13 +121,10 @@ export function decodeSocketPacketText(
     const count = dash > i && dash - i <= 10 ? parseDigits(text, i, dash) : -1;
     // A binary packet without attachments is never encoded (it would be a plain one).
     if (count < 1) {
-      throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad attachment count");
+      throw protocolError("BAD_PACKET_HEADER", "attachment count");
     }
     if (count > limits.maxAttachments) {
-      throw new ProtocolError(
-        ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
-        `Packet announces ${count} attachments; at most ${limits.maxAttachments} are allowed`,
-      );
+      throw protocolError("TOO_MANY_ATTACHMENTS", `${count} > ${limits.maxAttachments}`);
     }
     packet.attachments = count;
     i = dash + 1;
@@ -153,7 +141,7 @@ export function decodeSocketPacketText(
     // 2^53 - 1 has 16 digits; longer runs cannot be safe integers.
     const id = i - idStart <= 16 ? parseDigits(text, idStart, i) : -1;
     if (id < 0 || !Number.isSafeInteger(id)) {
-      throw new ProtocolError(ProtocolErrorCode.BAD_PACKET_HEADER, "Bad ack id");
+      throw protocolError("BAD_PACKET_HEADER", "ack id");
     }
     packet.id = id;
   }
@@ -183,7 +171,7 @@ function parseJson(text: string, start: number, maxDepth: number): unknown {
   try {
     value = JSON.parse(json);
   } catch (cause) {
-    throw new ProtocolError(ProtocolErrorCode.BAD_JSON, "Payload is not valid JSON", { cause });
+    throw protocolError("BAD_JSON", undefined, cause);
   }
   // Cheap first: nesting deeper than maxDepth takes more than maxDepth opening and as many
   // closing brackets, so short payloads, or ones with few opening brackets, cannot.
@@ -192,10 +180,7 @@ function parseJson(text: string, start: number, maxDepth: number): unknown {
     countUpTo(json, "[", maxDepth) + countUpTo(json, "{", maxDepth) > maxDepth
   ) {
     if (depthExceeds(value, maxDepth)) {
-      throw new ProtocolError(
-        ProtocolErrorCode.TOO_DEEP,
-        `Payload nests deeper than ${maxDepth} levels`,
-      );
+      throw protocolError("TOO_DEEP", `> ${maxDepth}`);
     }
   }
   return value;
@@ -228,10 +213,7 @@ function depthExceeds(value: unknown, depthLeft: number): boolean {
 /** Checks the payload shape each type requires (socket.io-protocol v5, "Packet types"). */
 function validatePayload(packet: SocketPacket): void {
   if (!isValidPayload(packet.type, packet.data, packet.id)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.BAD_PAYLOAD,
-      `Invalid payload for a packet of type ${packet.type}: ${payloadRule(packet.type)} expected`,
-    );
+    throw payloadError("BAD_PAYLOAD", packet.type);
   }
 }
 
@@ -248,7 +230,7 @@ function reconstructPacket(
 function reconstruct(value: unknown, buffers: BinaryData[], depthLeft: number): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (depthLeft === 0) {
-    throw new ProtocolError(ProtocolErrorCode.TOO_DEEP, "Payload nests too deeply");
+    throw protocolError("TOO_DEEP");
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = reconstruct(value[i], buffers, depthLeft - 1);
@@ -259,10 +241,7 @@ function reconstruct(value: unknown, buffers: BinaryData[], depthLeft: number): 
     const num = record.num;
     const buffer = typeof num === "number" && Number.isInteger(num) ? buffers[num] : undefined;
     if (buffer === undefined) {
-      throw new ProtocolError(
-        ProtocolErrorCode.BAD_PLACEHOLDER,
-        `Placeholder ${JSON.stringify(num)} points at no attachment`,
-      );
+      throw protocolError("BAD_PLACEHOLDER", JSON.stringify(num));
     }
     return buffer;
   }

@@ -4,13 +4,13 @@
  * Spec: https://github.com/socketio/socket.io-protocol (v5), "Packet encoding".
  */
 import { type BinaryData, isBinary } from "./binary.js";
-import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { type ProtocolError, protocolError } from "./errors.js";
 import {
   checkLimit,
   defaultSocketCodecLimits,
   type EncodedSocketPacket,
   isValidPayload,
-  payloadRule,
+  payloadError,
   type SocketCodecLimits,
   type SocketPacket,
   SocketPacketType,
@@ -35,10 +35,7 @@ export function encodeSocketPacket(
   let type = packet.type;
   const { nsp, id, data } = packet;
   if (!isPacketType(type)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNENCODABLE,
-      `Unknown socket packet type ${String(type)}`,
-    );
+    throw protocolError("UNENCODABLE", `type ${String(type)}`);
   }
   let attachments: BinaryData[] | undefined;
   let payload = data;
@@ -54,25 +51,18 @@ export function encodeSocketPacket(
       type = isEvent ? SocketPacketType.EVENT : SocketPacketType.ACK;
     }
   }
-  if (!isValidPayload(type, payload, id)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UNENCODABLE,
-      `Invalid payload for a packet of type ${type} (${payloadRule(type)})`,
-    );
-  }
+  if (!isValidPayload(type, payload, id)) throw payloadError("UNENCODABLE", type);
   let str = attachments ? `${type}${attachments.length}-` : String(type);
   if (nsp !== "/" && nsp !== undefined) {
     if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 47 || nsp.includes(",")) {
-      throw new ProtocolError(
-        ProtocolErrorCode.UNENCODABLE,
-        `Invalid namespace ${JSON.stringify(nsp)}: it must start with "/" and hold no ","`,
-      );
+      // A namespace starts with "/" and holds no "," (the end of the header).
+      throw protocolError("UNENCODABLE", `namespace ${JSON.stringify(nsp)}`);
     }
     str += `${nsp},`;
   }
   if (id !== undefined) {
     if (!Number.isSafeInteger(id) || id < 0) {
-      throw new ProtocolError(ProtocolErrorCode.UNENCODABLE, `Invalid ack id ${String(id)}`);
+      throw protocolError("UNENCODABLE", `ack id ${String(id)}`);
     }
     str += id;
   }
@@ -81,9 +71,7 @@ export function encodeSocketPacket(
     try {
       json = JSON.stringify(payload);
     } catch (cause) {
-      throw new ProtocolError(ProtocolErrorCode.UNENCODABLE, "Payload cannot be serialized", {
-        cause,
-      });
+      throw protocolError("UNENCODABLE", "JSON.stringify failed", cause);
     }
     if (json !== undefined) str += json;
   }
@@ -106,10 +94,7 @@ export function hasBinary(value: unknown, maxDepth = defaultSocketCodecLimits.ma
 }
 
 function tooDeepToEncode(): ProtocolError {
-  return new ProtocolError(
-    ProtocolErrorCode.TOO_DEEP,
-    "Payload nests too deeply (or refers to itself) to be encoded",
-  );
+  return protocolError("TOO_DEEP", "past maxDepth, or a cycle");
 }
 
 // A binary value at depth d becomes a placeholder object at depth d, so the depth check comes

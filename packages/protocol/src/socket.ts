@@ -5,7 +5,7 @@
  * encoding".
  */
 import type { BinaryData } from "./binary.js";
-import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { type ProtocolError, protocolError } from "./errors.js";
 
 /** Socket packet types and their wire digits. */
 export const SocketPacketType = {
@@ -79,10 +79,7 @@ export function resolveLimits(options: SocketCodecLimits | undefined): Required<
  */
 export function checkLimit(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new ProtocolError(
-      ProtocolErrorCode.BAD_OPTION,
-      `${name} must be a positive integer, got ${String(value)}`,
-    );
+    throw protocolError("BAD_OPTION", `${name} ${String(value)} (a positive integer)`);
   }
   return value;
 }
@@ -130,20 +127,23 @@ export function isValidPayload(
   }
 }
 
-/** The rule {@link isValidPayload} applies to `type`, in words, for error messages. */
-export function payloadRule(type: SocketPacketType): string {
-  switch (type) {
-    case SocketPacketType.CONNECT:
-      return "an object or nothing, and no ack id";
-    case SocketPacketType.DISCONNECT:
-      return "no payload and no ack id";
-    case SocketPacketType.EVENT:
-    case SocketPacketType.BINARY_EVENT:
-      return "an array whose first item is the event name";
-    case SocketPacketType.ACK:
-    case SocketPacketType.BINARY_ACK:
-      return "an array, and an ack id";
-    default:
-      return "an object, and no ack id";
-  }
+/** The rule {@link isValidPayload} applies to each type, in short, for error messages. */
+const rules = [
+  "object or nothing, no ack id",
+  "nothing",
+  "[event name, ...]",
+  "array and ack id",
+  "object, no ack id",
+];
+
+/**
+ * The error for a packet of `type` whose payload or ack id breaks its rule: `BAD_PAYLOAD` when
+ * decoding, `UNENCODABLE` when encoding.
+ */
+export function payloadError(
+  key: "BAD_PAYLOAD" | "UNENCODABLE",
+  type: SocketPacketType,
+): ProtocolError {
+  // The binary types (5, 6) follow the rules of EVENT and ACK (2, 3).
+  return protocolError(key, `type ${type} takes ${rules[type > 4 ? type - 3 : type]}`);
 }
