@@ -11,7 +11,7 @@ import {
   fromBase64,
   isBinary,
   toBase64,
-} from "./binary.js";
+} from "#binary";
 import { protocolError } from "./errors.js";
 
 /** The seven engine packet types, in wire order (`"0"` is open, …, `"6"` is noop). */

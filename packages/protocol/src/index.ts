@@ -10,7 +10,7 @@ export {
   fromBase64,
   isBinary,
   toBase64,
-} from "./binary.js";
+} from "#binary";
 export {
   decodeEnginePacket,
   decodeEnginePayload,

@@ -3,7 +3,7 @@
  * for exactly the announced attachments and puts them back in place of their placeholders.
  * Spec: https://github.com/socketio/socket.io-protocol (v5), "Packet encoding".
  */
-import { type BinaryData, isBinary } from "./binary.js";
+import { type BinaryData, isBinary } from "./bytes.js";
 import { ProtocolError, protocolError } from "./errors.js";
 import {
   defaultSocketCodecLimits,

@@ -3,7 +3,7 @@
  * placeholder and sent after it as an attachment.
  * Spec: https://github.com/socketio/socket.io-protocol (v5), "Packet encoding".
  */
-import { type BinaryData, isBinary } from "./binary.js";
+import { type BinaryData, isBinary } from "./bytes.js";
 import { type ProtocolError, protocolError } from "./errors.js";
 import {
   checkLimit,

@@ -4,7 +4,7 @@
  * Spec: https://github.com/socketio/socket.io-protocol (v5), "Exchange protocol" and "Packet
  * encoding".
  */
-import type { BinaryData } from "./binary.js";
+import type { BinaryData } from "./bytes.js";
 import { type ProtocolError, protocolError } from "./errors.js";
 
 /** Socket packet types and their wire digits. */

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { convertBinary, fromBase64, isBinary, toBase64 } from "@switchboard/protocol";
 import fc from "fast-check";
+import * as browser from "../src/binary.browser.ts";
 import { binary, bytesOf } from "./arbitraries.ts";
 
 test("isBinary: every binary kind, also from another realm, and nothing else", () => {
@@ -66,4 +67,25 @@ test("convertBinary to blob, and Blobs stay Blobs", async () => {
   assert.ok(blob instanceof Blob);
   assert.deepEqual([...new Uint8Array(await blob.arrayBuffer())], [1, 2]);
   assert.equal(convertBinary(blob, "nodebuffer"), blob);
+});
+
+test("the browser file (package import #binary, condition browser) agrees with Node's, without Buffer", () => {
+  assert.equal(browser.defaultBinaryType, "arraybuffer");
+  assert.equal(browser.fromBase64("not base64!"), undefined);
+  fc.assert(
+    fc.property(binary, (data) => {
+      const text = browser.toBase64(data as ArrayBuffer);
+      assert.equal(text, toBase64(data as ArrayBuffer));
+      const back = browser.fromBase64(text);
+      assert.ok(back instanceof Uint8Array && !Buffer.isBuffer(back));
+      assert.deepEqual(Buffer.from(back), bytesOf(data));
+      // No Buffer in a browser: "nodebuffer" gives an ArrayBuffer holding exactly the bytes.
+      const out = browser.convertBinary(data, "nodebuffer");
+      assert.ok(out instanceof ArrayBuffer);
+      assert.deepEqual(Buffer.from(out), bytesOf(data));
+      const view = browser.convertBinary(data, "uint8array");
+      assert.deepEqual(Buffer.from(view as Uint8Array), bytesOf(data));
+    }),
+    { numRuns: 300 },
+  );
 });
