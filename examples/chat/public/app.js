@@ -1,0 +1,348 @@
+// The chat page: plain JavaScript over the global `io` that /switchboard.min.js defines.
+// User text only ever reaches the page through textContent, never as HTML.
+// It starts on "load": a jsonp poll or an htmlfile stream opened earlier would hold the page's
+// load event (and the browser's spinner) until it returns.
+window.addEventListener("load", () => {
+  const TRANSPORTS = ["websocket", "sse", "polling", "jsonp", "htmlfile"];
+  const TYPING_IDLE_MS = 2500; // we stop "typing" after this long without a keystroke
+  const TYPING_STALE_MS = 6000; // someone else's "typing" fades if no stop ever arrives
+  const MESSAGE_MAX = 500;
+
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    conn: $("conn"),
+    connText: $("conn-text"),
+    transport: $("transport"),
+    force: $("force"),
+    banner: $("banner"),
+    bannerText: $("banner-text"),
+    retry: $("retry"),
+    join: $("join"),
+    joinForm: $("join-form"),
+    nick: $("nick"),
+    room: $("room"),
+    joinButton: $("join-button"),
+    joinError: $("join-error"),
+    chat: $("chat"),
+    roomName: $("room-name"),
+    count: $("count"),
+    people: $("people"),
+    leave: $("leave"),
+    messages: $("messages"),
+    typing: $("typing"),
+    composer: $("composer"),
+    text: $("text"),
+    counter: $("counter"),
+    send: $("send"),
+    sendError: $("send-error"),
+  };
+
+  // ?transport=sse (or websocket, polling, jsonp, htmlfile) forces one transport; otherwise
+  // the client walks its ladder and upgrades to WebSocket when it can.
+  const params = new URLSearchParams(location.search);
+  const forced = TRANSPORTS.includes(params.get("transport") ?? "")
+    ? params.get("transport")
+    : null;
+  el.force.value = forced ?? "";
+  el.force.addEventListener("change", () => {
+    const url = new URL(location.href);
+    if (el.force.value) url.searchParams.set("transport", el.force.value);
+    else url.searchParams.delete("transport");
+    location.assign(url); // the current room and nickname are rejoined after the reload
+  });
+
+  const socket = io(forced ? { transports: [forced] } : {});
+
+  /** What this page has joined (also kept for the session, to rejoin after a reload). */
+  let joined = null;
+  let myId = null;
+  const saved = JSON.parse(sessionStorage.getItem("chat.joined") ?? "null");
+  /** A room to rejoin on the first connect: the one this tab was in before a reload. */
+  let resume = saved;
+  el.nick.value = saved?.nick ?? localStorage.getItem("chat.nick") ?? "";
+  el.room.value = saved?.room ?? params.get("room") ?? "lobby";
+
+  // --- connection state and transport -------------------------------------------------------
+
+  function setConn(state, text) {
+    el.conn.className = `conn ${state}`;
+    el.connText.textContent = text;
+  }
+
+  function showTransport() {
+    el.transport.textContent = socket.io.engine?.transport?.name ?? "–";
+  }
+
+  function banner(text, canRetry) {
+    el.banner.hidden = text === null;
+    el.bannerText.textContent = text ?? "";
+    el.retry.hidden = !canRetry;
+  }
+
+  function setEnabled() {
+    const on = socket.connected;
+    document.body.classList.toggle("offline", !on);
+    el.joinButton.disabled = !on;
+    el.text.disabled = !on || joined === null;
+    el.send.disabled = !on || joined === null;
+  }
+
+  // Each (re)connection has a new engine: follow its upgrades.
+  socket.io.on("open", () => {
+    showTransport();
+    socket.io.engine?.on("upgrade", (name) => {
+      showTransport();
+      if (joined) notice(`upgraded to ${name}`);
+    });
+  });
+
+  socket.on("connect", () => {
+    myId = socket.id;
+    setConn("online", "connected");
+    showTransport();
+    banner(null, false);
+    setEnabled();
+    const again = joined ?? resume;
+    resume = null;
+    if (again) join(again.nick, again.room, joined !== null);
+  });
+
+  socket.on("connect_error", (err) => {
+    setConn("offline", "offline");
+    banner(`Cannot reach the server (${err.message}). Retrying…`, false);
+    setEnabled();
+  });
+
+  socket.on("disconnect", (reason) => {
+    setConn("offline", "disconnected");
+    el.transport.textContent = "–";
+    stopTyping();
+    clearTypers();
+    setEnabled();
+    if (joined) notice(`disconnected (${reason})`);
+    // After a server-side disconnect the client does not come back by itself.
+    const manual = reason === "io server disconnect" || reason === "io client disconnect";
+    banner(
+      manual ? `Disconnected (${reason}).` : `Connection lost (${reason}). Reconnecting…`,
+      manual,
+    );
+  });
+
+  socket.io.on("reconnect_attempt", (attempt) => {
+    setConn("connecting", `reconnecting (${attempt})…`);
+  });
+
+  el.retry.addEventListener("click", () => socket.connect());
+
+  // --- joining and leaving --------------------------------------------------------------------
+
+  function join(nick, room, rejoin) {
+    el.joinError.textContent = "";
+    socket.timeout(10000).emit("join", { nick, room }, (err, reply) => {
+      if (err) {
+        el.joinError.textContent = "The server did not answer; try again.";
+        return;
+      }
+      if (!reply.ok) {
+        el.joinError.textContent = reply.error;
+        joined = null;
+        sessionStorage.removeItem("chat.joined");
+        showJoin();
+        return;
+      }
+      joined = { nick: reply.nick, room: reply.room };
+      sessionStorage.setItem("chat.joined", JSON.stringify(joined));
+      localStorage.setItem("chat.nick", reply.nick);
+      history.replaceState(null, "", roomUrl(reply.room));
+      showChat(reply, rejoin);
+    });
+  }
+
+  function roomUrl(room) {
+    const url = new URL(location.href);
+    url.searchParams.set("room", room);
+    return url;
+  }
+
+  function showJoin() {
+    el.chat.hidden = true;
+    el.join.hidden = false;
+    setEnabled();
+    el.nick.focus();
+  }
+
+  function showChat(reply, rejoin) {
+    el.join.hidden = true;
+    el.chat.hidden = false;
+    el.roomName.textContent = reply.room;
+    document.title = `#${reply.room} · Switchboard chat`;
+    if (!rejoin) {
+      el.messages.replaceChildren();
+      for (const message of reply.history) addMessage(message);
+      notice(`you joined #${reply.room} as ${reply.nick}`);
+    } else {
+      notice(`reconnected over ${socket.io.engine?.transport?.name ?? "?"}`);
+    }
+    showPeople(reply.members);
+    setEnabled();
+    el.text.focus();
+  }
+
+  el.joinForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    join(el.nick.value, el.room.value, false);
+  });
+
+  el.leave.addEventListener("click", () => {
+    socket.emit("leave");
+    joined = null;
+    sessionStorage.removeItem("chat.joined");
+    clearTypers();
+    showJoin();
+  });
+
+  // --- messages -------------------------------------------------------------------------------
+
+  function stickToBottom(add) {
+    const box = el.messages;
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    add();
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
+  function time(at) {
+    return new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function avatar(nick) {
+    const span = document.createElement("span");
+    span.className = "avatar";
+    span.textContent = [...nick][0] ?? "?";
+    let hash = 0;
+    for (const ch of nick) hash = (hash * 31 + ch.codePointAt(0)) % 360;
+    span.style.background = `hsl(${hash} 55% 52%)`;
+    return span;
+  }
+
+  function addMessage(message) {
+    const li = document.createElement("li");
+    const mine = joined !== null && message.from === joined.nick;
+    li.className = mine ? "msg mine" : "msg";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    const who = document.createElement("b");
+    who.textContent = message.from;
+    meta.append(who, time(message.at));
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = message.text;
+    bubble.append(meta, text);
+    li.append(avatar(message.from), bubble);
+    stickToBottom(() => el.messages.append(li));
+  }
+
+  function notice(text) {
+    const li = document.createElement("li");
+    li.className = "notice";
+    li.textContent = text;
+    stickToBottom(() => el.messages.append(li));
+  }
+
+  socket.on("message", (message) => {
+    typers.delete(message.from); // whoever just sent is no longer typing
+    renderTypers();
+    addMessage(message);
+  });
+  socket.on("notice", (text) => notice(text));
+
+  el.composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = el.text.value.trim();
+    if (!text) return;
+    el.sendError.textContent = "";
+    stopTyping();
+    socket.timeout(10000).emit("message", text, (err, reply) => {
+      if (err) el.sendError.textContent = "Not sent: the server did not answer.";
+      else if (!reply.ok) el.sendError.textContent = `Not sent: ${reply.error}.`;
+    });
+    el.text.value = "";
+    updateCounter();
+  });
+
+  function updateCounter() {
+    const left = MESSAGE_MAX - el.text.value.length;
+    el.counter.textContent = left < 100 ? String(left) : "";
+  }
+
+  // --- presence -------------------------------------------------------------------------------
+
+  function showPeople(members) {
+    el.count.textContent = String(members.length);
+    el.people.replaceChildren(
+      ...members.map((m) => {
+        const li = document.createElement("li");
+        if (m.id === myId) li.className = "me";
+        const name = document.createElement("span");
+        name.className = "name";
+        name.textContent = m.nick;
+        li.append(avatar(m.nick), name);
+        return li;
+      }),
+    );
+  }
+  socket.on("presence", showPeople);
+
+  // --- typing ---------------------------------------------------------------------------------
+
+  let typing = false;
+  let idleTimer;
+  function stopTyping() {
+    clearTimeout(idleTimer);
+    if (typing && socket.connected) socket.emit("typing", false);
+    typing = false;
+  }
+  el.text.addEventListener("input", () => {
+    updateCounter();
+    if (!el.text.value) return stopTyping();
+    if (!typing) socket.emit("typing", true);
+    typing = true;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  });
+
+  /** Who else is typing: nickname -> timer that forgets them. */
+  const typers = new Map();
+  function clearTypers() {
+    for (const timer of typers.values()) clearTimeout(timer);
+    typers.clear();
+    renderTypers();
+  }
+  function renderTypers() {
+    const names = [...typers.keys()];
+    el.typing.textContent =
+      names.length === 0
+        ? ""
+        : names.length === 1
+          ? `${names[0]} is typing…`
+          : names.length <= 3
+            ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)} are typing…`
+            : "Several people are typing…";
+  }
+  socket.on("typing", (who, active) => {
+    clearTimeout(typers.get(who.nick));
+    if (active) {
+      typers.set(
+        who.nick,
+        setTimeout(() => {
+          typers.delete(who.nick);
+          renderTypers();
+        }, TYPING_STALE_MS),
+      );
+    } else typers.delete(who.nick);
+    renderTypers();
+  });
+
+  setEnabled();
+});
