@@ -12,6 +12,7 @@ import {
   isBinary,
   toBase64,
 } from "#binary";
+import { hasBlob } from "./bytes.js";
 import { protocolError } from "./errors.js";
 
 /** The seven engine packet types, in wire order (`"0"` is open, …, `"6"` is noop). */
@@ -60,8 +61,6 @@ export interface OpenPacketData {
   pingTimeout: number;
   maxPayload: number;
 }
-
-const hasBlob = typeof Blob === "function";
 
 /**
  * Encodes one packet for a transport. With `supportsBinary` (WebSocket), binary data goes out as

@@ -12,7 +12,7 @@ import {
   resolveLimits,
   type SocketCodecLimits,
   type SocketPacket,
-  SocketPacketType,
+  type SocketPacketType,
   setOwn,
 } from "./socket.js";
 
@@ -116,7 +116,8 @@ export function decodeSocketPacketText(
   }
   const packet: SocketPacket = { type: type as SocketPacketType, nsp: "/" };
   let i = 1;
-  if (type === SocketPacketType.BINARY_EVENT || type === SocketPacketType.BINARY_ACK) {
+  if (type === 5 || type === 6) {
+    // BINARY_EVENT, BINARY_ACK: the attachment count comes first.
     const dash = text.indexOf("-", i);
     const count = dash > i && dash - i <= 10 ? parseDigits(text, i, dash) : -1;
     // A binary packet without attachments is never encoded (it would be a plain one).

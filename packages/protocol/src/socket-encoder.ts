@@ -13,7 +13,7 @@ import {
   payloadError,
   type SocketCodecLimits,
   type SocketPacket,
-  SocketPacketType,
+  type SocketPacketType,
   setOwn,
 } from "./socket.js";
 
@@ -39,16 +39,16 @@ export function encodeSocketPacket(
   }
   let attachments: BinaryData[] | undefined;
   let payload = data;
-  if (type >= SocketPacketType.EVENT && type !== SocketPacketType.CONNECT_ERROR) {
-    // EVENT, ACK and their binary twins: the type on the wire follows the data.
-    const isEvent = type === SocketPacketType.EVENT || type === SocketPacketType.BINARY_EVENT;
+  if (type >= 2 && type !== 4) {
+    // EVENT (2), ACK (3) and their binary twins (5, 6): the type on the wire follows the data.
+    const isEvent = type === 2 || type === 5;
     const found: BinaryData[] = [];
     payload = deconstruct(data, found, maxDepth, false);
     if (found.length > 0) {
       attachments = found;
-      type = isEvent ? SocketPacketType.BINARY_EVENT : SocketPacketType.BINARY_ACK;
+      type = isEvent ? 5 : 6;
     } else {
-      type = isEvent ? SocketPacketType.EVENT : SocketPacketType.ACK;
+      type = isEvent ? 2 : 3;
     }
   }
   if (!isValidPayload(type, payload, id)) throw payloadError("UNENCODABLE", type);

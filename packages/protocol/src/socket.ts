@@ -111,18 +111,20 @@ export function isValidPayload(
   data: unknown,
   id: number | undefined,
 ): boolean {
+  // The codecs use the wire digits of SocketPacketType: they are the protocol, and literals
+  // keep the browser bundle from looking each one up by name.
   switch (type) {
-    case SocketPacketType.CONNECT:
+    case 0: // CONNECT
       return (data === undefined || isPlainObject(data)) && id === undefined;
-    case SocketPacketType.DISCONNECT:
+    case 1: // DISCONNECT
       return data === undefined && id === undefined;
-    case SocketPacketType.EVENT:
-    case SocketPacketType.BINARY_EVENT:
+    case 2: // EVENT
+    case 5: // BINARY_EVENT
       return Array.isArray(data) && typeof data[0] === "string";
-    case SocketPacketType.ACK:
-    case SocketPacketType.BINARY_ACK:
+    case 3: // ACK
+    case 6: // BINARY_ACK
       return Array.isArray(data) && id !== undefined;
-    default:
+    default: // CONNECT_ERROR
       return isPlainObject(data) && id === undefined;
   }
 }
