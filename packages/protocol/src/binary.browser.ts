@@ -18,15 +18,9 @@ export { type BinaryData, type BinaryType, isBinary } from "./bytes.js";
 /** The binary type decoders use when none is given: ArrayBuffer in browsers. */
 export const defaultBinaryType: BinaryType = "arraybuffer";
 
-/** Base64 of the given bytes, standard alphabet with padding. */
-export function toBase64(data: ArrayBuffer | ArrayBufferView): string {
-  return base64Of(toBytes(data));
-}
-
-/** Bytes of a base64 string, or undefined for text that is not base64. */
-export function fromBase64(text: string): Uint8Array | undefined {
-  return bytesOfBase64(text);
-}
+// Base64 of bytes (standard alphabet, padding), and bytes of base64 (undefined for text that is
+// not base64): btoa and atob are all a browser needs.
+export { base64Of as toBase64, bytesOfBase64 as fromBase64 };
 
 /** Converts received binary data (whatever a transport produced) to the requested type. */
 export function convertBinary(data: BinaryData, binaryType: BinaryType): BinaryData {

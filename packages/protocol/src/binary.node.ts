@@ -32,8 +32,8 @@ export const defaultBinaryType: BinaryType = NodeBuffer ? "nodebuffer" : "arrayb
 
 /** Base64 of the given bytes, standard alphabet with padding. */
 export function toBase64(data: ArrayBuffer | ArrayBufferView): string {
+  if (!NodeBuffer) return base64Of(data);
   const bytes = toBytes(data);
-  if (!NodeBuffer) return base64Of(bytes);
   return NodeBuffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength).toString(
     "base64",
   );

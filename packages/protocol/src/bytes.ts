@@ -52,7 +52,8 @@ export function asPortableType(bytes: Uint8Array, binaryType: BinaryType): Binar
 }
 
 /** Standard base64 (with padding) of the bytes, through btoa. */
-export function base64Of(bytes: Uint8Array): string {
+export function base64Of(data: ArrayBuffer | ArrayBufferView): string {
+  const bytes = toBytes(data);
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
