@@ -30,6 +30,7 @@ import { echo } from "./scenarios/echo.ts";
 import { memory } from "./scenarios/memory.ts";
 import { polling } from "./scenarios/polling.ts";
 
+const repoRoot = resolve(import.meta.dirname, "..", "..");
 const LOAD_SCENARIOS: Readonly<Record<Exclude<ScenarioName, "bundle">, Scenario>> = {
   echo,
   broadcast,
@@ -70,7 +71,16 @@ function machine(): Record<string, string> {
       .find((l) => l.startsWith("model name"));
     if (line) model = line.split(":")[1]?.trim() ?? model;
   } catch {}
+  let commit = "unknown";
+  try {
+    const git = ["-C", repoRoot, "rev-parse", "--short", "HEAD"];
+    commit = execFileSync("git", git, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {}
   return {
+    commit,
     date: new Date().toISOString(),
     nproc: String(cpus().length),
     cpu: model,
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
   console.log(
     `bench/load ${config.quick ? "--quick " : ""}| ${host.date} | nproc ${host.nproc} | ${host.cpu} | node ${host.node} | load average ${host.loadavg}`,
   );
+  console.log(`tree at commit ${host.commit} (plus any uncommitted changes)`);
   console.log(
     pinned
       ? `load generator on cpu ${HARNESS_CPU}, each server on cpu ${SERVER_CPU} (taskset)`
