@@ -90,14 +90,14 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
               transports: [t],
               upgrade: false,
               withCredentials: true,
-              timeout: 2000,
+              timeout: 8000,
             });
             const result = await new Promise<string>((resolve) => {
               socket.on("connect", () => resolve("connect"));
               socket.on("connect_error", () => resolve("connect_error"));
               // Without connect_error (jsonp), the connection's end is the last thing to see.
               socket.io.on("close", () => resolve("closed without connect_error"));
-              setTimeout(() => resolve("nothing within 5 s"), 5000);
+              setTimeout(() => resolve("nothing within 10 s"), 10_000);
             });
             socket.disconnect();
             return result;
