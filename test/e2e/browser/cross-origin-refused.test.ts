@@ -21,6 +21,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { ServerOptions } from "@switchboard/server";
 import {
   type Chromium,
   type CookieSighting,
@@ -60,165 +61,188 @@ function assertNothingActed(site: SwitchboardSite, leftSessions: string[] = []):
   for (const session of left) assert.equal(session.request.headers.origin, undefined);
 }
 
+/** Server configurations that do not allow the page: the default, and another origin. */
+const configs: [string, Partial<ServerOptions>][] = [
+  ["no cors option (same-origin only)", {}],
+  [
+    "cors allows another origin, with credentials",
+    {
+      cors: { origin: "http://app.example", credentials: true },
+    },
+  ],
+];
+
 describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
   let pageOrigin: PageOrigin;
-  let site: SwitchboardSite;
   let chrome: Chromium;
   before(async () => {
     pageOrigin = await startPageOrigin();
-    site = await startSwitchboard({
-      cors: { origin: "http://app.example", credentials: true },
-    });
     chrome = await launchChromium();
   });
   after(async () => {
     await chrome?.close();
-    await site?.close();
     await pageOrigin?.close();
   });
 
-  for (const t of TRANSPORTS) {
-    test(`${t}: no session, nothing acts with the cookie`, async () => {
-      const page = await openPage(chrome.browser, pageOrigin.origin, site);
-      site.sightings.length = 0;
-      try {
-        const outcome = await page.evaluate(
-          async ({ url, t }) => {
-            const socket = io(url, {
-              forceNew: true,
-              reconnection: false,
-              transports: [t],
-              upgrade: false,
-              withCredentials: true,
-              timeout: 8000,
-            });
-            const result = await new Promise<string>((resolve) => {
-              socket.on("connect", () => resolve("connect"));
-              socket.on("connect_error", () => resolve("connect_error"));
-              // Without connect_error (jsonp), the connection's end is the last thing to see.
-              socket.io.on("close", () => resolve("closed without connect_error"));
-              setTimeout(() => resolve("nothing within 10 s"), 10_000);
-            });
-            socket.disconnect();
-            return result;
-          },
-          { url: site.url, t },
-        );
-        if (t === "jsonp") {
-          // Client bug: a jsonp session that the server closes before the socket's CONNECT is
-          // answered ends with `disconnect` ("transport close") on a socket that never
-          // connected, and never with connect_error (so with reconnection on it retries
-          // forever). Asserted: it never connects and the connection ends.
-          assert.equal(outcome, "closed without connect_error");
-        } else {
-          assert.equal(outcome, "connect_error");
-        }
-        assertNothingActed(site);
-        // The browser sent the cookie with every request it could: proof that it had one.
-        assert.ok(site.sightings.some((s) => s.layer === "http" && s.transport === t));
-        const engineSteps = site.sightings.filter((s) => s.layer === "engine");
-        if (t === "jsonp" || t === "htmlfile") {
-          // Their handshake GET (<script>, <iframe>) carries no Origin, so it passes the origin
-          // policy and reaches engine middlewares (`io.engine.use`) with the cookie. For
-          // jsonp that is inherent; for htmlfile the engine could refuse the `o` parameter
-          // before running middlewares (engine finding). jsonp's polls after the handshake are
-          // such GETs too. No POST of the page gets that far.
-          assert.ok(engineSteps.length > 0);
-          for (const s of engineSteps) assert.deepEqual([s.method, s.origin], ["GET", undefined]);
-        } else {
-          assert.deepEqual(engineSteps, [], "refused by the origin policy before any middleware");
-        }
-      } finally {
-        await page.context().close();
+  for (const [label, options] of configs) {
+    describe(label, () => {
+      let site: SwitchboardSite;
+      before(async () => {
+        site = await startSwitchboard(options);
+      });
+      after(async () => {
+        await site?.close();
+      });
+
+      for (const t of TRANSPORTS) {
+        test(`${t}: no session, nothing acts with the cookie`, async () => {
+          const page = await openPage(chrome.browser, pageOrigin.origin, site);
+          site.sightings.length = 0;
+          try {
+            const outcome = await page.evaluate(
+              async ({ url, t }) => {
+                const socket = io(url, {
+                  forceNew: true,
+                  reconnection: false,
+                  transports: [t],
+                  upgrade: false,
+                  withCredentials: true,
+                  timeout: 8000,
+                });
+                const result = await new Promise<string>((resolve) => {
+                  socket.on("connect", () => resolve("connect"));
+                  socket.on("connect_error", () => resolve("connect_error"));
+                  // Without connect_error (jsonp), the connection's end is the last thing to see.
+                  socket.io.on("close", () => resolve("closed without connect_error"));
+                  setTimeout(() => resolve("nothing within 10 s"), 10_000);
+                });
+                socket.disconnect();
+                return result;
+              },
+              { url: site.url, t },
+            );
+            if (t === "jsonp") {
+              // Client bug: a jsonp session that the server closes before the socket's CONNECT is
+              // answered ends with `disconnect` ("transport close") on a socket that never
+              // connected, and never with connect_error (so with reconnection on it retries
+              // forever). Asserted: it never connects and the connection ends.
+              assert.equal(outcome, "closed without connect_error");
+            } else {
+              assert.equal(outcome, "connect_error");
+            }
+            assertNothingActed(site);
+            // The browser sent the cookie with every request it could: proof that it had one.
+            assert.ok(site.sightings.some((s) => s.layer === "http" && s.transport === t));
+            const engineSteps = site.sightings.filter((s) => s.layer === "engine");
+            if (t === "jsonp" || t === "htmlfile") {
+              // Their handshake GET (<script>, <iframe>) carries no Origin, so it passes the origin
+              // policy and reaches engine middlewares (`io.engine.use`) with the cookie. For
+              // jsonp that is inherent; for htmlfile the engine could refuse the `o` parameter
+              // before running middlewares (engine finding). jsonp's polls after the handshake are
+              // such GETs too. No POST of the page gets that far.
+              assert.ok(engineSteps.length > 0);
+              for (const s of engineSteps)
+                assert.deepEqual([s.method, s.origin], ["GET", undefined]);
+            } else {
+              assert.deepEqual(
+                engineSteps,
+                [],
+                "refused by the origin policy before any middleware",
+              );
+            }
+          } finally {
+            await page.context().close();
+          }
+        });
       }
+
+      test("a hand-made attack: jsonp sid stolen, CONNECT and event POSTed with cookies, WebSocket upgrade of the sid, Origin-less polling and sse handshakes", async () => {
+        const page = await openPage(chrome.browser, pageOrigin.origin, site);
+        site.sightings.length = 0;
+        try {
+          const report = await page.evaluate(async (url) => {
+            const base = `${url}/socket.io/?EIO=4`;
+            // 1. jsonp handshake through a <script>, with our own ___sb to read the answer.
+            const payload = await new Promise<string>((resolve, reject) => {
+              (globalThis as { ___sb?: unknown }).___sb = [(p: string) => resolve(p)];
+              const script = document.createElement("script");
+              script.src = `${base}&transport=jsonp&j=0`;
+              script.onerror = () => reject(new Error("jsonp handshake failed"));
+              document.body.appendChild(script);
+            });
+            const sid = (JSON.parse(payload.slice(1)) as { sid: string }).sid;
+            // 2. A WebSocket upgrade of the stolen sid (it carries the page's Origin and cookie).
+            const ws = await new Promise<string>((resolve) => {
+              const socket = new WebSocket(
+                `${base.replace("http:", "ws:")}&transport=websocket&sid=${sid}`,
+              );
+              socket.onopen = () => {
+                socket.send("2probe");
+                socket.onmessage = (e) => resolve(`open, got ${e.data}`);
+              };
+              socket.onerror = () => resolve("refused");
+            });
+            // 3. CONNECT, then an event, in credentialed no-cors POSTs.
+            const posts: string[] = [];
+            for (const body of ["40", '42["echo","csrf"]']) {
+              posts.push(
+                await fetch(`${base}&transport=jsonp&sid=${sid}`, {
+                  method: "POST",
+                  mode: "no-cors",
+                  credentials: "include",
+                  body,
+                }).then(
+                  () => "sent",
+                  () => "failed",
+                ),
+              );
+            }
+            // 4. Origin-less handshakes of polling and sse (an <img> GET is no-cors, no Origin).
+            const images = await Promise.all(
+              ["polling", "sse"].map(
+                (transport) =>
+                  new Promise<string>((resolve) => {
+                    const img = new Image();
+                    img.onload = img.onerror = () => resolve(transport);
+                    img.src = `${base}&transport=${transport}`;
+                  }),
+              ),
+            );
+            return { sid: sid.length > 0, ws, posts, images };
+          }, site.url);
+          assert.deepEqual(report, {
+            sid: true,
+            ws: "refused",
+            posts: ["sent", "sent"], // opaque: the page cannot tell, the server refused them
+            images: ["polling", "sse"],
+          });
+          // The <img> polling handshake opened an engine session for nobody (it times out; no
+          // socket exists on it); the sse one may still stream to the discarded <img> or be gone.
+          const left = [...site.io.engine.sessions.values()].map((x) => x.transport.name);
+          assertNothingActed(site, left.includes("sse") ? ["polling", "sse"] : ["polling"]);
+          for (const session of site.io.engine.sessions.values()) session.close();
+          const byLayer = (layer: CookieSighting["layer"]) =>
+            site.sightings
+              .filter((s) => s.layer === layer)
+              .map((s) => `${s.method} ${s.transport}`)
+              .sort();
+          // Every request carried the cookie to the HTTP server ...
+          assert.deepEqual(byLayer("http"), [
+            "GET jsonp",
+            "GET polling",
+            "GET sse",
+            "POST jsonp",
+            "POST jsonp",
+            "UPGRADE websocket",
+          ]);
+          // ... and only the Origin-less GETs got past the origin policy: handshakes whose sessions
+          // never deliver a message (the jsonp one is closed by the refused POST; polling and sse
+          // ones are opened for nobody and time out).
+          assert.deepEqual(byLayer("engine"), ["GET jsonp", "GET polling", "GET sse"]);
+        } finally {
+          await page.context().close();
+        }
+      });
     });
   }
-
-  test("a hand-made attack: jsonp sid stolen, CONNECT and event POSTed with cookies, WebSocket upgrade of the sid, Origin-less polling and sse handshakes", async () => {
-    const page = await openPage(chrome.browser, pageOrigin.origin, site);
-    site.sightings.length = 0;
-    try {
-      const report = await page.evaluate(async (url) => {
-        const base = `${url}/socket.io/?EIO=4`;
-        // 1. jsonp handshake through a <script>, with our own ___sb to read the answer.
-        const payload = await new Promise<string>((resolve, reject) => {
-          (globalThis as { ___sb?: unknown }).___sb = [(p: string) => resolve(p)];
-          const script = document.createElement("script");
-          script.src = `${base}&transport=jsonp&j=0`;
-          script.onerror = () => reject(new Error("jsonp handshake failed"));
-          document.body.appendChild(script);
-        });
-        const sid = (JSON.parse(payload.slice(1)) as { sid: string }).sid;
-        // 2. A WebSocket upgrade of the stolen sid (it carries the page's Origin and cookie).
-        const ws = await new Promise<string>((resolve) => {
-          const socket = new WebSocket(
-            `${base.replace("http:", "ws:")}&transport=websocket&sid=${sid}`,
-          );
-          socket.onopen = () => {
-            socket.send("2probe");
-            socket.onmessage = (e) => resolve(`open, got ${e.data}`);
-          };
-          socket.onerror = () => resolve("refused");
-        });
-        // 3. CONNECT, then an event, in credentialed no-cors POSTs.
-        const posts: string[] = [];
-        for (const body of ["40", '42["echo","csrf"]']) {
-          posts.push(
-            await fetch(`${base}&transport=jsonp&sid=${sid}`, {
-              method: "POST",
-              mode: "no-cors",
-              credentials: "include",
-              body,
-            }).then(
-              () => "sent",
-              () => "failed",
-            ),
-          );
-        }
-        // 4. Origin-less handshakes of polling and sse (an <img> GET is no-cors, no Origin).
-        const images = await Promise.all(
-          ["polling", "sse"].map(
-            (transport) =>
-              new Promise<string>((resolve) => {
-                const img = new Image();
-                img.onload = img.onerror = () => resolve(transport);
-                img.src = `${base}&transport=${transport}`;
-              }),
-          ),
-        );
-        return { sid: sid.length > 0, ws, posts, images };
-      }, site.url);
-      assert.deepEqual(report, {
-        sid: true,
-        ws: "refused",
-        posts: ["sent", "sent"], // opaque: the page cannot tell, the server refused them
-        images: ["polling", "sse"],
-      });
-      // The <img> polling handshake opened an engine session for nobody (it times out; no
-      // socket exists on it); the sse one may still stream to the discarded <img> or be gone.
-      const left = [...site.io.engine.sessions.values()].map((x) => x.transport.name);
-      assertNothingActed(site, left.includes("sse") ? ["polling", "sse"] : ["polling"]);
-      for (const session of site.io.engine.sessions.values()) session.close();
-      const byLayer = (layer: CookieSighting["layer"]) =>
-        site.sightings
-          .filter((s) => s.layer === layer)
-          .map((s) => `${s.method} ${s.transport}`)
-          .sort();
-      // Every request carried the cookie to the HTTP server ...
-      assert.deepEqual(byLayer("http"), [
-        "GET jsonp",
-        "GET polling",
-        "GET sse",
-        "POST jsonp",
-        "POST jsonp",
-        "UPGRADE websocket",
-      ]);
-      // ... and only the Origin-less GETs got past the origin policy: handshakes whose sessions
-      // never deliver a message (the jsonp one is closed by the refused POST; polling and sse
-      // ones are opened for nobody and time out).
-      assert.deepEqual(byLayer("engine"), ["GET jsonp", "GET polling", "GET sse"]);
-    } finally {
-      await page.context().close();
-    }
-  });
 });
