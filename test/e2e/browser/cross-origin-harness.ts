@@ -106,11 +106,17 @@ export async function startPageOrigin(): Promise<PageOrigin> {
 
 /** One request or step on the server that carried the user's cookie. */
 export interface CookieSighting {
-  /** Where it was seen: the raw HTTP server, an engine middleware (after the origin policy),
-   * a server middleware (`io.use`), the `connection` handler or an event handler. */
+  /**
+   * Where it was seen: the raw HTTP server (before the engine), an engine middleware
+   * (`io.engine.use`, after the origin policy), a server middleware (`io.use`), the
+   * `connection` handler or an event handler.
+   */
   layer: "http" | "engine" | "middleware" | "connection" | "event";
+  /** The request's `transport` query parameter, or the session's transport. */
   transport: string;
+  /** HTTP method (`UPGRADE` for an upgrade), the event name, or "-". */
   method: string;
+  /** The request's (or handshake's) `Origin` header. */
   origin: string | undefined;
 }
 
@@ -140,8 +146,8 @@ function transportOf(url: string | undefined): string {
 
 /**
  * Starts a Switchboard server with `options` on its own HTTP server, which also answers
- * `/set-cookie` (sets {@link COOKIE} for its own site, in the variants Chromium accepts on
- * plain http) and, when `servePageToo`, the page and the bundle (the same-origin case).
+ * `/set-cookie` (sets {@link COOKIE} for its own site: SameSite=None; Secure, which
+ * Chromium accepts from http://localhost) and, when `servePageToo`, the page and the bundle (the same-origin case).
  * Application handlers: `echo` acks `{ args, transport, cookie }` (its arguments, the server
  * side's transport, the handshake's cookie header or null); `ping` answers with a `pong` event.
  */
