@@ -328,7 +328,10 @@ export class EngineClient extends Emitter<EngineEvents> {
     if (factory) this.#startProbe(factory);
   }
 
-  /** Probes a transport: `2probe` / `3probe`, then pause the current one, send `5`, switch. */
+  /**
+   * Probes a transport: `2probe` / `3probe`, then pause the current one, send `5`, switch. On
+   * failure the current one resumes (it may have stopped polling, or be pausing).
+   */
   #startProbe(factory: TransportFactory): void {
     const name = factory.transportName;
     debug("probing", name);
@@ -339,6 +342,8 @@ export class EngineClient extends Emitter<EngineEvents> {
       clearTimeout(timer);
       probe?.close();
       if (this.#probe === probe) this.#probe = undefined;
+      // The old transport may have stopped polling (a noop after the probe) or be pausing.
+      if (this.#state !== "closed") this.transport!.resume();
       if (this.#state === "upgrading") {
         this.#setState("open");
         this.#flush();
@@ -352,7 +357,11 @@ export class EngineClient extends Emitter<EngineEvents> {
     );
     let probe: ClientTransport | undefined;
     const steps = {
-      open: () => phase === "probing" && probe!.send([{ type: "ping", data: "probe" }]),
+      open: () => {
+        if (phase !== "probing") return;
+        this.transport!.probeSent();
+        probe!.send([{ type: "ping", data: "probe" }]);
+      },
       packet: (packet: EnginePacket) => {
         if (phase !== "probing") return;
         if (packet.type !== "pong" || packet.data !== "probe") {

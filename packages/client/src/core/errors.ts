@@ -12,6 +12,11 @@ const catalogue = {
   TRANSPORTS_EXHAUSTED: "no transport could connect",
   /** A transport failed (an HTTP error, a socket error, a stalled stream). */
   TRANSPORT_ERROR: "transport error",
+  /**
+   * The connection closed before the namespace connected; the message is the close reason
+   * ("transport close", "transport error", …) and `description` what the engine gave for it.
+   */
+  CONNECTION_CLOSED: "connection closed",
   /** The server refused the namespace connection (its middleware called `next(err)`). */
   CONNECT_REFUSED: "connection refused by the server",
   /** An acknowledgement did not arrive in time. */

@@ -141,9 +141,18 @@ export class Socket<
       listen(io, "error", (error: Error) => {
         if (!this.connected) this.emitReserved("connect_error", error);
       }),
-      listen(io, "close", (reason: ManagerCloseReason, description?: unknown) =>
-        this.#onClose(reason, description),
-      ),
+      listen(io, "close", (reason: ManagerCloseReason, description?: unknown) => {
+        // The connection ended before the namespace connected (e.g. a jsonp session the
+        // server closed): without this, a page waiting for `connect` would never hear.
+        if (!this.connected && reason !== "forced close") {
+          const error = new ClientError(ClientErrorCode.CONNECTION_CLOSED, reason, {
+            cause: description,
+          });
+          error.description = description;
+          this.emitReserved("connect_error", error);
+        }
+        this.#onClose(reason, description);
+      }),
     ];
   }
 

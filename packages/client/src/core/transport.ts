@@ -49,11 +49,18 @@ export interface ClientTransport {
   /** Sends packets; call only after `onOpen` and between drains (one batch at a time). */
   send(packets: EnginePacket[]): void;
   /**
+   * A probe (`2probe`) went out on another transport: from now on a `noop` is the server's last
+   * packet on this one's down channel (it ends a pending poll or a stream with one when it
+   * answers the probe), even when it arrives before `3probe` does.
+   */
+  probeSent(): void;
+  /**
    * Stops receiving for an upgrade: calls `done` once no request is in flight, no write is
-   * pending and the down channel delivered its last packet (the server ends a pending poll or
-   * a stream with a `noop` when it answers the probe).
+   * pending and the down channel delivered its last packet.
    */
   pause(done: () => void): void;
+  /** The probe failed: receives (polls, streams) and sends again as before `probeSent`. */
+  resume(): void;
   /** Closes it: writes already handed to `send` still go out; no handler is called after. */
   close(): void;
 }

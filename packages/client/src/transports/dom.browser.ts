@@ -16,6 +16,19 @@ export const JSONP_GLOBAL = "___sb";
 
 /** Base of the element-based transports. */
 export abstract class DomTransport extends HttpTransport {
+  /**
+   * Starts once the page has loaded: a `<script>` or `<iframe>` added before the page's `load`
+   * event delays it, and a long poll or a stream would delay it for good.
+   */
+  protected start(): void {
+    const begin = () => this.state === "closed" || this.begin();
+    if (document.readyState === "complete") begin();
+    else addEventListener("load", begin, { once: true });
+  }
+
+  /** Opens the down channel (the page has loaded). */
+  protected abstract begin(): void;
+
   protected override readonly simplePost = true;
   /** The element loading now. */
   protected element: HTMLElement | undefined;

@@ -27,7 +27,7 @@ class HtmlFile extends DomTransport {
     }
   };
 
-  protected start(): void {
+  protected begin(): void {
     this.index = frames++;
     addEventListener("message", this.#onMessage);
     const iframe = this.load("iframe", { o: location.origin });

@@ -17,21 +17,24 @@ class Jsonp extends DomTransport {
   /** The page's callback registry. */
   #registry: Registry = [];
 
-  protected start(): void {
+  protected begin(): void {
     const g = globalThis as unknown as Record<string, Registry | undefined>;
     g[JSONP_GLOBAL] ??= [];
     this.#registry = g[JSONP_GLOBAL];
     this.index = this.#registry.push((payload) => this.#onPayload(payload)) - 1;
     this.h.onOpen();
-    this.load("script", {});
+    this.#poll();
   }
 
   #onPayload(payload: string): void {
     this.element?.remove();
-    this.downBusy = false;
-    if (!this.receiveText(payload)) return;
-    if (this.state === "open") this.load("script", {});
-    else this.checkPaused();
+    this.answered(payload, this.#poll);
+  }
+
+  readonly #poll = () => this.load("script", {});
+
+  protected override restart(): void {
+    if (!this.downBusy) this.#poll();
   }
 
   protected override stop(): void {

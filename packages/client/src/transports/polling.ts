@@ -15,19 +15,18 @@ class Polling extends HttpTransport {
     this.#poll();
   }
 
-  #poll(): void {
+  #poll = (): void => {
     this.downBusy = true;
     request(this.ctx, { signal: this.#abort.signal })
       .then((res) => res.text())
       .then(
-        (text) => {
-          this.downBusy = false;
-          if (!this.receiveText(text)) return;
-          if (this.state === "open") this.#poll();
-          else this.checkPaused();
-        },
+        (text) => this.answered(text, this.#poll),
         (error: unknown) => this.fail(error),
       );
+  };
+
+  protected override restart(): void {
+    if (!this.downBusy) this.#poll();
   }
 
   protected stop(): void {

@@ -1,15 +1,19 @@
 /**
  * A minimal `text/event-stream` parser (WHATWG HTML, "Server-sent events", "Interpreting an
- * event stream"): `data:` lines are joined with "\n", a blank line dispatches, comments and the
- * other fields are ignored (this project's server sends neither ids nor event names).
+ * event stream"): `data:` lines are joined with "\n", `event:` names the event, a blank line
+ * dispatches, comments and the other fields (ids, retry) are ignored.
  */
 export class SseParser {
   #buffer = "";
   #data: string[] = [];
-  readonly #onEvent: (data: string) => boolean;
+  #event = "";
+  readonly #onEvent: (data: string, event: string) => boolean;
 
-  /** @param onEvent gets each event's data; returning false stops parsing. */
-  constructor(onEvent: (data: string) => boolean) {
+  /**
+   * @param onEvent gets each event's data and its name ("" when it has none, which
+   * EventSource calls "message"); returning false stops parsing.
+   */
+  constructor(onEvent: (data: string, event: string) => boolean) {
     this.#onEvent = onEvent;
   }
 
@@ -25,13 +29,19 @@ export class SseParser {
       this.#buffer = this.#buffer.slice(nl + (this.#buffer.startsWith("\r\n", nl) ? 2 : 1));
       if (line === "") {
         const data = this.#data;
+        const event = this.#event;
         this.#data = [];
-        if (data.length > 0 && !this.#onEvent(data.join("\n"))) return false;
-      } else if (line.startsWith("data")) {
-        const rest = line.slice(4);
-        if (rest === "") this.#data.push("");
-        else if (rest[0] === ":") this.#data.push(rest.slice(rest[1] === " " ? 2 : 1));
+        this.#event = "";
+        if (data.length > 0 && !this.#onEvent(data.join("\n"), event)) return false;
+        continue;
       }
+      const colon = line.indexOf(":");
+      if (colon === 0) continue; // a comment
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value[0] === " ") value = value.slice(1);
+      if (field === "data") this.#data.push(value);
+      else if (field === "event") this.#event = value;
     }
   }
 }

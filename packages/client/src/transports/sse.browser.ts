@@ -20,6 +20,8 @@ class SseBrowser extends HttpTransport {
     this.downBusy = true;
     source.onopen = () => this.h.onOpen();
     source.onmessage = (event: MessageEvent<string>) => this.receiveText(event.data, true);
+    // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
+    source.addEventListener("j", (event) => this.receiveText(event.data, true, true));
     source.onerror = () => this.fail(transportError("sse error"));
   }
 

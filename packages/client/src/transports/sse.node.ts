@@ -26,12 +26,13 @@ class SseNode extends HttpTransport {
           throw transportError(`not an event stream: ${type}`);
         }
         this.h.onOpen();
-        const parser = new SseParser((data) => this.receiveText(data, true));
+        // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
+        const parser = new SseParser((data, event) => this.receiveText(data, true, event === "j"));
         const decoder = new TextDecoder();
         const reader = res.body.getReader();
         for (;;) {
           const { done, value } = await reader.read();
-          if (this.state === "closed" || this.state === "paused") return;
+          if (this.state === "closed") return;
           if (done) break;
           if (!parser.push(decoder.decode(value, { stream: true }))) return;
         }

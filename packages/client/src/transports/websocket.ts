@@ -66,9 +66,13 @@ class WebSocketTransport implements ClientTransport {
     setTimeout(this.#drain, 0);
   }
 
+  probeSent(): void {}
+
   pause(done: () => void): void {
     done();
   }
+
+  resume(): void {}
 
   close(): void {
     if (this.#closed) return;

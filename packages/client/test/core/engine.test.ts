@@ -26,7 +26,9 @@ afterEach(() => mock.timers.reset());
 
 class Scripted implements ClientTransport {
   readonly sent: EnginePacket[][] = [];
-  state: "open" | "paused" | "closed" = "open";
+  state: "open" | "probing" | "pausing" | "paused" | "closed" = "open";
+  /** Set: pause() waits (as an HTTP transport with a poll in flight) until this is called. */
+  holdPause: boolean | (() => void) = false;
   readonly url: string;
   constructor(
     readonly name: TransportName,
@@ -39,9 +41,21 @@ class Scripted implements ClientTransport {
     this.sent.push(packets);
     queueMicrotask(() => this.h.onDrain());
   }
+  probeSent(): void {
+    this.state = "probing";
+  }
   pause(done: () => void): void {
-    this.state = "paused";
-    done();
+    this.state = "pausing";
+    const paused = () => {
+      if (this.state !== "pausing") return;
+      this.state = "paused";
+      done();
+    };
+    if (this.holdPause) this.holdPause = paused;
+    else paused();
+  }
+  resume(): void {
+    if (this.state !== "closed") this.state = "open";
   }
   close(): void {
     this.state = "closed";
@@ -271,4 +285,50 @@ test("a transport whose constructor throws is one more failed rung; a probe's, a
   assert.equal(e2.transport, poll.made[1]);
   assert.equal(e2.readyState, "open");
   e2.close();
+});
+
+test("a probe that fails while the old transport pauses resumes it, and the session stays", async () => {
+  const poll = scripted("polling");
+  const ws = scripted("websocket");
+  const e = engine([poll, ws]);
+  await new Promise((r) => setImmediate(r));
+  const old = poll.made[0]!;
+  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  old.holdPause = true; // a poll in flight: the pause does not complete at once
+  const probe = ws.made[0]!;
+  probe.h.onOpen();
+  assert.equal(old.state, "probing", "told when 2probe went out");
+  const upgrading = next(e, "upgrading");
+  probe.h.onPacket({ type: "pong", data: "probe" });
+  await upgrading;
+  assert.equal(old.state, "pausing");
+  assert.equal(e.readyState, "upgrading");
+  const failed = next<[Error]>(e, "upgradeError");
+  probe.h.onClose(); // the probe dies before the pause completes
+  assert.equal((await failed)[0].message, "closed");
+  assert.equal(old.state, "open", "resumed");
+  assert.equal(e.readyState, "open");
+  assert.equal(e.transport, old);
+  (old.holdPause as unknown as () => void)(); // the poll in flight returns: nothing happens any more
+  assert.equal(old.state, "open");
+  e.write("still here");
+  await next(e, "drain");
+  assert.deepEqual(old.sent.at(-1), [{ type: "message", data: "still here" }]);
+  e.close();
+});
+
+test("a probe that times out before 3probe resumes the old transport", async () => {
+  const poll = scripted("polling");
+  const ws = scripted("websocket");
+  const e = engine([poll, ws]);
+  await new Promise((r) => setImmediate(r));
+  const old = poll.made[0]!;
+  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  ws.made[0]!.h.onOpen();
+  assert.equal(old.state, "probing");
+  const failed = next<[Error]>(e, "upgradeError");
+  mock.timers.tick(4000);
+  assert.equal((await failed)[0].message, "websocket probe timeout");
+  assert.equal(old.state, "open");
+  e.close();
 });
