@@ -11,7 +11,7 @@
  *   HTTP server, nothing further); the client reports connect_error.
  * - jsonp: the <script> GET carries no Origin, so its handshake passes and the session is held;
  *   the CONNECT POST carries the page's Origin, is refused, and the session is closed. The
- *   client never reports connect_error (client bug, see below).
+ *   committed client then reports no connect_error (client bug, see below).
  * - htmlfile: the <iframe> GET carries no Origin; its `o` (the page's origin) is refused (403);
  *   the client reports connect_error.
  * Then the same page without the client, as an attacker would: it reads the sid of a jsonp
@@ -122,11 +122,16 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
               { url: site.url, t },
             );
             if (t === "jsonp") {
-              // Client bug: a jsonp session that the server closes before the socket's CONNECT is
-              // answered ends with `disconnect` ("transport close") on a socket that never
-              // connected, and never with connect_error (so with reconnection on it retries
-              // forever). Asserted: it never connects and the connection ends.
-              assert.equal(outcome, "closed without connect_error");
+              // Client bug (packages/client/src/core/socket.ts at 9e989cf): a jsonp session that
+              // the server closes before the socket's CONNECT is answered ends with `disconnect`
+              // ("transport close") on a socket that never connected and no connect_error (with
+              // reconnection on, it "reconnects" forever). A fix emitting connect_error is in
+              // progress there; until it lands either ending is accepted. Asserted: it never
+              // connects and it ends.
+              assert.ok(
+                outcome === "connect_error" || outcome === "closed without connect_error",
+                outcome,
+              );
             } else {
               assert.equal(outcome, "connect_error");
             }
