@@ -18,6 +18,12 @@ interface Session {
   id: string;
   transport: string;
   queue: string[];
+  /** The answer to a poll that comes after the noop of an upgrade. */
+  repoll?: () => string;
+  /** Called when the client emits the event of that name (no arguments). */
+  hooks: Record<string, () => void>;
+  /** Whether a poll or stream is open. */
+  downOpen: boolean;
   /** Sends what is queued, when the transport can. */
   flush(): void;
   /** Ends the down channel. */
@@ -39,6 +45,20 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   noopAfterProbe = false;
   /** Packets to send in the middle of an upgrade (after the probe, before "5"). */
   duringUpgrade: string[] = [];
+  /**
+   * Upgrade scripts: "noop first" (default) writes the noop then answers the probe;
+   * "noop after" writes it after the probe; "noop, then probe after ready": once the client
+   * emits `ready`, writes `42["before","probe"]` and the noop in one batch, and answers the
+   * probe only once the client emitted `read` (so the client has read the noop before
+   * `3probe`); "fail": once the client emits `ready`, answers the probe, then closes the
+   * WebSocket without ending the old down channel.
+   */
+  upgradeScript: "noop first" | "noop after" | "noop, then probe after ready" | "fail" =
+    "noop first";
+  /** Close the session (close packet) when the client sends CONNECT. */
+  closeOnConnect = false;
+  /** Per sid, whether a poll or stream was open when the client's close packet arrived. */
+  readonly downOpenAtClose: boolean[] = [];
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #sessions = new Map<string, Session>();
   #ids = 0;
@@ -75,18 +95,40 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
         this.emit("packet", wire);
         if (wire === "2probe") {
           // As Engine.IO does with a pending poll: end the old down channel's delivery with a
-          // noop, then write nothing more there until the client switches.
-          const endStream = () => {
-            session.queue.push("6");
+          // noop, then write nothing more there until the client switches (a poll that still
+          // comes is logged and answered with a noop, as Engine.IO does).
+          const endStream = (before: string[] = []) => {
+            session.queue.push(...before, "6");
             session.flush();
             this.upgradeLog.push("noop sent");
             session.flush = () => {};
+            session.repoll = () => {
+              this.upgradeLog.push("poll after noop");
+              return "6";
+            };
           };
-          if (!this.noopAfterProbe) endStream();
-          ws.send("3probe");
-          this.upgradeLog.push("3probe sent");
-          if (this.noopAfterProbe) setTimeout(endStream, 20);
-          session.queue.push(...this.duringUpgrade);
+          const answerProbe = () => {
+            ws.send("3probe");
+            this.upgradeLog.push("3probe sent");
+            session.queue.push(...this.duringUpgrade);
+          };
+          const script = this.noopAfterProbe ? "noop after" : this.upgradeScript;
+          if (script === "noop first") {
+            endStream();
+            answerProbe();
+          } else if (script === "noop after") {
+            answerProbe();
+            setTimeout(endStream, 20);
+          } else if (script === "fail") {
+            session.hooks.ready = () => {
+              answerProbe();
+              ws.close();
+              this.upgradeLog.push("probe closed");
+            };
+          } else {
+            session.hooks.ready = () => endStream(['42["before","probe"]']);
+            session.hooks.read = answerProbe;
+          }
         } else if (wire === "5") {
           this.upgradeLog.push("5 received");
           session.transport = "websocket";
@@ -127,6 +169,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
         for (const packet of decodeEnginePayload(body)) {
           const wire = encodeEnginePacket(packet, false) as string;
           this.received.push(wire);
+          if (packet.type === "close") this.downOpenAtClose.push(session.downOpen);
           this.emit("packet", wire);
           if (packet.type === "message") this.#onMessage(session, wire.slice(1));
         }
@@ -135,8 +178,9 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
     }
     if (sid) {
       const session = this.#sessions.get(sid);
-      if (session?.transport !== "jsonp") return bad(res);
-      this.#jsonpPoll(session, res, q.get("j") ?? "");
+      if (session?.transport === "jsonp") this.#jsonpPoll(session, res, q.get("j") ?? "");
+      else if (session?.transport === "polling") this.#poll(session, res);
+      else return bad(res);
       return true;
     }
     const id = `fake${this.#ids++}`;
@@ -153,11 +197,14 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
       queue: [open],
       flush: () => {},
       end: () => {},
+      downOpen: false,
+      hooks: {},
     };
     this.#sessions.set(id, session);
     if (transport === "sse") this.#sse(session, res);
     else if (transport === "htmlfile") this.#htmlfile(session, res, q.get("j"), q.get("o"));
     else if (transport === "jsonp") this.#jsonpPoll(session, res, q.get("j") ?? "");
+    else if (transport === "polling") this.#poll(session, res);
     else return bad(res);
     return true;
   }
@@ -169,6 +216,14 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
 
   /** The minimal Socket.IO layer (main namespace only). */
   #onMessage(session: Session, text: string): void {
+    if (text.startsWith("0") && this.closeOnConnect) {
+      this.#send(session, "1");
+      return;
+    }
+    const hook = /^2\["(\w+)"\]$/.exec(text);
+    if (hook) session.hooks[hook[1]!]?.();
+    // A bare engine message (no Socket.IO) with carriage returns in it.
+    if (text === "cr") this.#send(session, "4a\rb\r\nc\nd");
     if (text.startsWith("0")) {
       this.#send(session, `40{"sid":"S-${session.id}"}`);
       this.#send(
@@ -186,9 +241,20 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   #sse(session: Session, res: ServerResponse): void {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
     session.flush = () => {
-      for (const packet of session.queue.splice(0)) res.write(`data: ${packet}\n\n`);
+      for (const packet of session.queue.splice(0)) {
+        // A packet with a "\r" goes as an event named "j" whose data is its JSON string.
+        res.write(
+          packet.includes("\r")
+            ? `event: j\ndata: ${JSON.stringify(packet)}\n\n`
+            : `data: ${packet}\n\n`,
+        );
+      }
     };
     session.end = () => res.end();
+    session.downOpen = true;
+    res.on("close", () => {
+      session.downOpen = false;
+    });
     session.flush();
   }
 
@@ -204,6 +270,26 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
       res.write(`<script>parent.postMessage(${message}, ${JSON.stringify(origin)})</script>`);
     };
     session.end = () => res.end("</body></html>");
+    session.flush();
+  }
+
+  /** A long poll (`transport=polling`): held until packets are queued. */
+  #poll(session: Session, res: ServerResponse): void {
+    const answer = (payload: string) => {
+      session.downOpen = false;
+      res.writeHead(200, { "content-type": "text/plain; charset=UTF-8" }).end(payload);
+    };
+    if (session.repoll) return answer(session.repoll());
+    session.downOpen = true;
+    res.on("close", () => {
+      session.downOpen = false;
+    });
+    session.flush = () => {
+      if (session.queue.length === 0) return;
+      session.flush = () => {};
+      answer(session.queue.splice(0).join("\x1e"));
+    };
+    session.end = () => res.destroy();
     session.flush();
   }
 

@@ -39,3 +39,17 @@ test("returning false stops parsing", () => {
   assert.equal(parser.push("data: 1\n\ndata: 2\n\n"), false);
   assert.deepEqual(events, ["1"]);
 });
+
+test("an event's name is handed on with its data, and reset after it", () => {
+  const events: [string, string][] = [];
+  const parser = new SseParser((data, event) => {
+    events.push([data, event]);
+    return true;
+  });
+  parser.push('event: j\ndata: "a\\rb"\n\ndata: 4x\n\nevent:j\ndata:"y"\n\n');
+  assert.deepEqual(events, [
+    ['"a\\rb"', "j"],
+    ["4x", ""],
+    ['"y"', "j"],
+  ]);
+});

@@ -1,0 +1,138 @@
+/**
+ * Regressions found against this project's engine, reproduced against the fake server (and the
+ * engine where it speaks the same): a probe that fails while the old transport pauses, a noop
+ * read before `3probe`, a session that closes before CONNECT, the close POST racing the poll's
+ * abort, and carriage returns over sse.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { io, polling, sse } from "@switchboard/client";
+import { EngineClient } from "../../src/core/engine.ts";
+import { resolveManagerOptions } from "../../src/core/options.ts";
+import { FakeEngine, received } from "../fake-engine.ts";
+import { next } from "../helpers.ts";
+
+async function startFake(): Promise<{
+  fake: FakeEngine;
+  http: Server;
+  url: string;
+  close(): Promise<void>;
+}> {
+  const fake = new FakeEngine();
+  const http = createServer((req, res) => {
+    if (!fake.handle(req, res)) res.writeHead(404).end();
+  });
+  http.on("upgrade", (req, socket, head) => fake.handleUpgrade(req, socket, head));
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    fake,
+    http,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: async () => {
+      fake.close();
+      http.closeAllConnections();
+      http.close();
+      await once(http, "close");
+    },
+  };
+}
+
+test("a probe that fails while polling pauses: polling resumes and keeps delivering", async () => {
+  const { fake, url, close } = await startFake();
+  fake.upgrades = ["websocket"];
+  fake.upgradeScript = "fail";
+  const socket = io(url, {
+    forceNew: true,
+    path: "/fake/",
+    transports: ["polling", "websocket"],
+    reconnection: false,
+  });
+  const hello = next(socket, "bin"); // the last packet the fake sends after CONNECT
+  await next(socket, "connect");
+  await hello;
+  const engine = socket.io.engine!;
+  const failed = next<[Error]>(engine, "upgradeError");
+  socket.emit("ready"); // the probe is answered now, with a poll pending and nothing queued
+  // The probe's `3probe` came (the old transport started pausing), then its WebSocket closed.
+  await failed;
+  assert.deepEqual(fake.upgradeLog, ["3probe sent", "probe closed"]);
+  assert.equal(engine.transport?.name, "polling");
+  assert.equal(engine.readyState, "open");
+  // Several round trips: each answer ends a poll, and polling goes on after it.
+  for (let i = 0; i < 3; i++) assert.equal(await socket.emitWithAck("echo", i), i);
+  socket.disconnect();
+  await close();
+});
+
+test("polling → websocket: a noop read before 3probe is the pause signal, no poll follows it", async () => {
+  const { fake, url, close } = await startFake();
+  fake.upgrades = ["websocket"];
+  // On "ready" the pending poll gets `42["before","probe"]` and the noop; the probe is answered
+  // only once the client has read them (it emits "read" from the "before" handler).
+  fake.upgradeScript = "noop, then probe after ready";
+  const socket = io(url, { forceNew: true, path: "/fake/", transports: ["polling", "websocket"] });
+  socket.on("before", () => socket.emit("read"));
+  const bin = next(socket, "bin"); // the last packet the fake sends after CONNECT
+  await next(socket, "connect");
+  await bin;
+  const upgraded = next(socket.io.engine!, "upgrade");
+  socket.emit("ready");
+  await upgraded;
+  await received(fake, "5");
+  assert.deepEqual(fake.upgradeLog, ["noop sent", "3probe sent", "5 received"]);
+  assert.equal(await socket.emitWithAck("echo", "over ws"), "over ws");
+  socket.disconnect();
+  await close();
+});
+
+test("the session closes before CONNECT completes: connect_error, coded, then disconnect", async () => {
+  const { fake, url, close } = await startFake();
+  fake.closeOnConnect = true;
+  const socket = io(url, {
+    forceNew: true,
+    path: "/fake/",
+    transports: ["polling"],
+    reconnection: false,
+  });
+  const events: string[] = [];
+  socket.on("connect", () => events.push("connect"));
+  socket.on("disconnect", (reason) => events.push(`disconnect ${reason}`));
+  socket.on("connect_error", () => events.push("connect_error"));
+  const [error] = await next<[Error & { code: string }]>(socket, "connect_error");
+  assert.equal(error.code, "SB_ERR_CONNECTION_CLOSED");
+  assert.equal(error.message, "transport close");
+  assert.deepEqual(events, ["connect_error", "disconnect transport close"]);
+  assert.equal(socket.connected, false);
+  await close();
+});
+
+for (const transport of ["polling", "sse"] as const) {
+  test(`${transport}: close() keeps the ${transport === "sse" ? "stream" : "poll"} open until the close POST is answered`, async () => {
+    const { fake, url, close } = await startFake();
+    const socket = io(url, { forceNew: true, path: "/fake/", transports: [transport] });
+    await next(socket, "connect");
+    assert.equal(await socket.emitWithAck("echo", 1), 1); // a poll is pending again
+    socket.disconnect();
+    await received(fake, "1");
+    assert.deepEqual(fake.downOpenAtClose, [true]);
+    await close();
+  });
+}
+
+test("sse: a packet with carriage returns (an event named j) arrives exactly", async () => {
+  const { url, close } = await startFake();
+  const options = resolveManagerOptions({ path: "/fake/", transports: [sse] }, []);
+  const engine = new EngineClient({ origin: url }, options, undefined);
+  await next(engine, "open");
+  const message = next<[string]>(engine, "message");
+  engine.send("cr");
+  assert.deepEqual(await message, ["a\rb\r\nc\nd"]);
+  engine.close();
+  await close();
+});
+
+void polling;
