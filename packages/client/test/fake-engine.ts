@@ -279,7 +279,10 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
       session.downOpen = false;
       res.writeHead(200, { "content-type": "text/plain; charset=UTF-8" }).end(payload);
     };
-    if (session.repoll) return answer(session.repoll());
+    if (session.repoll) {
+      answer(session.repoll());
+      return;
+    }
     session.downOpen = true;
     res.on("close", () => {
       session.downOpen = false;
