@@ -21,6 +21,26 @@ describe("browser bundle against this project's server", { timeout: 60_000 }, ()
   const http = createServer((req, res) => {
     if (req.url === "/switchboard.min.js") {
       res.writeHead(200, { "content-type": "application/javascript" }).end(code);
+    } else if (req.url?.startsWith("/at-once?")) {
+      // A page that connects while it is still loading (an inline script in the body).
+      const transport = JSON.stringify(req.url.slice("/at-once?".length));
+      res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html>
+<script src="/switchboard.min.js"></script>
+<body>loading
+<script>
+  // The document's readyState each time a transport's script or iframe was added.
+  window.added = [];
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) {
+      if (String(n.src).includes("transport=")) window.added.push(document.readyState);
+    }
+  }).observe(document, { childList: true, subtree: true });
+  window.connected = new Promise((resolve) => {
+    const socket = io({ forceNew: true, transports: [${transport}] });
+    socket.on("connect", () => resolve(socket.io.engine.transport.name));
+    window.socket = socket;
+  });
+</script></body>`);
     } else if (req.url === "/") {
       res
         .writeHead(200, { "content-type": "text/html" })
@@ -45,6 +65,30 @@ describe("browser bundle against this project's server", { timeout: 60_000 }, ()
     await server.close();
     http.closeAllConnections();
   });
+
+  for (const transport of ["jsonp", "htmlfile"]) {
+    test(`${transport} started while the page loads: the page's load event still fires`, async () => {
+      const p = await browser.newPage();
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/at-once?${transport}`;
+      // goto waits for the load event: a poll or stream started before it kept the page
+      // loading for good (the bound only turns that hang into a failure).
+      await p.goto(url, { waitUntil: "load", timeout: 15_000 });
+      const { used, added } = await p.evaluate(async () => {
+        const w = window as unknown as {
+          connected: Promise<string>;
+          socket: { disconnect(): void };
+          added: string[];
+        };
+        const used = await w.connected;
+        w.socket.disconnect();
+        return { used, added: w.added };
+      });
+      assert.equal(used, transport);
+      assert.ok(added.length > 0);
+      assert.deepEqual(new Set(added), new Set(["complete"]), "nothing added before load");
+      await p.close();
+    });
+  }
 
   for (const transports of [
     ["websocket"],

@@ -66,6 +66,30 @@ describe("browser transports against the fake server", { timeout: 60_000 }, () =
     });
   }
 
+  test("sse (EventSource): a packet with carriage returns (an event named j) arrives exactly", async () => {
+    const page = await openPage(browser, server);
+    const message = await page.evaluate(async () => {
+      const socket = io({
+        forceNew: true,
+        path: "/fake/",
+        transports: ["sse"],
+        reconnection: false,
+      });
+      await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+      const engine = socket.io.engine!;
+      // Skips the Socket.IO packets the fake sends after CONNECT.
+      const got = new Promise((resolve) =>
+        engine.on("message", (m) => typeof m === "string" && m[0] === "a" && resolve(m)),
+      );
+      engine.send("cr"); // a bare engine message; the fake answers "a\rb\r\nc\nd"
+      const data = await got; // (not a Socket.IO packet: the manager then closes, parse error)
+      socket.disconnect();
+      return data;
+    });
+    assert.equal(message, "a\rb\r\nc\nd");
+    await page.close();
+  });
+
   test("the ladder falls back from a refused sse to jsonp", async () => {
     fake.refuse.add("sse");
     const page = await openPage(browser, server);
