@@ -174,10 +174,11 @@ function resolveRule(
       answered = true;
       decide(err ? false : (value ?? false));
     });
-  } catch {
-    if (!answered) {
-      answered = true;
-      decide(false);
-    }
+  } catch (err) {
+    // A throw from `decide` (the engine's own code, run by a synchronous rule) is not the
+    // rule refusing: swallowing it would leave the request unanswered.
+    if (answered) throw err;
+    answered = true;
+    decide(false);
   }
 }

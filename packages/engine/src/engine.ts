@@ -232,6 +232,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (factory?.via !== "upgrade") return;
     const sid = query.get("sid");
     if (sid !== null) {
+      // The checks may have taken a while: the session may have closed or moved meanwhile.
+      const refusal = this.checkSessionRequest(sid, name, true);
+      if (refusal !== undefined) {
+        this.refuse(req, refusal);
+        writeUpgradeError(socket, refusal);
+        return;
+      }
       factory.accept(req, socket, head, false, (transport) => {
         const session = this._sessions.get(sid);
         if (session?.canUpgradeTo(name)) session.startUpgrade(transport);
@@ -256,14 +263,20 @@ export class Engine extends EventEmitter<EngineEvents> {
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const query = queryOf(req);
     const sid = query.get("sid");
+    const name = query.get("transport") ?? "";
     if (sid !== null) {
-      const session = this._sessions.get(sid)!;
-      const transport = session.rawTransport;
-      if (transport.handleRequest) transport.handleRequest(req, res);
-      else writeError(res, new EngineError("BAD_REQUEST"));
+      // The checks may have taken a while: the session may have closed or moved meanwhile.
+      const refusal = this.checkSessionRequest(sid, name, false);
+      const transport = this._sessions.get(sid)?.rawTransport;
+      if (refusal === undefined && transport?.handleRequest) transport.handleRequest(req, res);
+      else {
+        const error = refusal ?? new EngineError("BAD_REQUEST");
+        this.refuse(req, error);
+        writeError(res, error);
+      }
       return;
     }
-    const factory = this.factories.get(query.get("transport") ?? "");
+    const factory = this.factories.get(name);
     if (factory?.via !== "http") return;
     this.createId(req, (id) => {
       if (id === undefined) {
@@ -291,6 +304,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     session.once("close", () => this._sessions.delete(id));
     // The handshake request first (a poll then waits), so the open packet goes out alone on it.
     beforeOpen?.();
+    // Its client may have left while the handshake was checked: the session is closed already.
+    if (session.state === "closed") return;
     session.open(held);
     trace("handshake", { sid: id, transport: transport.name, held });
     if (!held) this.emit("connection", session);
@@ -358,15 +373,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const byUpgrade = factory.via === "upgrade";
     const sid = query.get("sid");
     if (sid !== null) {
-      const session = this._sessions.get(sid);
-      if (session === undefined) verdict(new EngineError("UNKNOWN_SID", undefined, { sid }));
-      else if (upgrade !== byUpgrade) verdict(new EngineError("BAD_REQUEST", "Wrong request kind"));
-      else if (!upgrade && session.transport.name !== name) {
-        const previous = session.transport.name;
-        verdict(new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous }));
-      } else if (upgrade && !session.canUpgradeTo(name)) {
-        verdict(new EngineError("UPGRADE_REFUSED", undefined, { sid, transport: name }));
-      } else verdict();
+      if (upgrade !== byUpgrade) verdict(new EngineError("BAD_REQUEST", "Wrong request kind"));
+      else verdict(this.checkSessionRequest(sid, name, upgrade));
       return;
     }
     if (req.method !== "GET") {
@@ -387,6 +395,28 @@ export class Engine extends EventEmitter<EngineEvents> {
         else verdict(new EngineError("FORBIDDEN", message ?? undefined), message ?? undefined);
       });
     }
+  }
+
+  /**
+   * Whether a request of session `sid` on transport `name` may go on now: the session exists
+   * and is on that transport (or, for an upgrade, may upgrade to it). Checked in `verify` and
+   * again right before the request is handed on, since the checks between may be asynchronous.
+   */
+  private checkSessionRequest(
+    sid: string,
+    name: string,
+    upgrade: boolean,
+  ): EngineError | undefined {
+    const session = this._sessions.get(sid);
+    if (session === undefined) return new EngineError("UNKNOWN_SID", undefined, { sid });
+    if (!upgrade && session.transport.name !== name) {
+      const previous = session.transport.name;
+      return new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous });
+    }
+    if (upgrade && !session.canUpgradeTo(name)) {
+      return new EngineError("UPGRADE_REFUSED", undefined, { sid, transport: name });
+    }
+    return undefined;
   }
 
   private runMiddlewares(

@@ -64,6 +64,7 @@ export const EngineErrors = Object.freeze({
   POLL_OVERLAP: entry("POLL_OVERLAP", "Bad request", 3, 400),
   PAYLOAD_TOO_LARGE: entry("PAYLOAD_TOO_LARGE", "Bad request", 3, 413),
   MIDDLEWARE_FAILURE: entry("MIDDLEWARE_FAILURE", "Bad request", 3, 400),
+  TRANSPORT_CLOSED: entry("TRANSPORT_CLOSED", "Bad request", 3, 400),
   FORBIDDEN: entry("FORBIDDEN", "Forbidden", 4, 403),
   ORIGIN_REFUSED: entry("ORIGIN_REFUSED", "Forbidden", 4, 403),
   UNSUPPORTED_PROTOCOL_VERSION: entry(

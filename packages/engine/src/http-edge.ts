@@ -166,7 +166,8 @@ export function attachToServer(server: Server, path: string, handlers: EdgeHandl
 /**
  * Reads a request body up to `limit` bytes (the declared Content-Length is checked first).
  * Calls `done` with the body, or `tooLarge` once (the rest of the body is then ignored and the
- * connection is marked to close after the answer).
+ * connection is marked to close after the answer). Returns `stop()`, which gives up reading the
+ * same way without calling either.
  */
 export function readBody(
   req: IncomingMessage,
@@ -174,16 +175,19 @@ export function readBody(
   limit: number,
   done: (body: Buffer) => void,
   tooLarge: () => void,
-): void {
-  const refuse = (): void => {
+): () => void {
+  const stop = (): void => {
     req.removeAllListeners("data");
     req.removeAllListeners("end");
-    res.setHeader("Connection", "close");
+    if (!res.headersSent) res.setHeader("Connection", "close");
+  };
+  const refuse = (): void => {
+    stop();
     tooLarge();
   };
   if (Number(req.headers["content-length"] ?? 0) > limit) {
     refuse();
-    return;
+    return stop;
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -193,4 +197,5 @@ export function readBody(
     else chunks.push(chunk);
   });
   req.on("end", () => done(Buffer.concat(chunks)));
+  return stop;
 }

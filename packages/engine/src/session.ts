@@ -93,6 +93,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** Bounds the "closing" state (a client that never polls again, a peer that stops reading). */
+  private closeTimer: NodeJS.Timeout | undefined;
   /** The old transport closed while an upgrade waited for `5` (see onTransportClose). */
   private previousClosed = false;
   private readonly sink: TransportSink = {
@@ -148,6 +150,8 @@ export class Session extends EventEmitter<SessionEvents> {
    * "open" (and `initialPacket` queued) at once, else that waits for {@link Session.confirm}.
    */
   open(held = false): void {
+    // The handshake request itself may have failed (its client left while it was checked).
+    if (this._state === "closed") return;
     const o = this.ctx.options;
     const data: OpenPacketData = {
       sid: this.id,
@@ -187,16 +191,30 @@ export class Session extends EventEmitter<SessionEvents> {
     return this;
   }
 
-  /** Closes gracefully: what is queued is flushed first, then the transport closes. */
+  /**
+   * Closes gracefully: what is queued is flushed first, then the transport closes (with the
+   * close packet), within `pingInterval + pingTimeout` at most. An upgrade in progress is
+   * abandoned (its WebSocket closed); once its probe succeeded the client has paused the old
+   * transport, so nothing more can reach it there: the session then closes at once.
+   */
   close(): void {
     if (this._state !== "opening" && this._state !== "open") return;
     this.setState("closing");
-    // No heartbeat while closing: the transport's own close bounds how long this takes.
+    // No heartbeat while closing: the close timer bounds how long this takes.
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
     clearInterval(this.releaseTimer);
+    const paused = this.upgrade?.state === "probed";
     this.upgrade?.abort();
     this.upgrade = null;
+    if (paused) {
+      trace("close during upgrade", { sid: this.id, transport: this._transport.name });
+      this.flush();
+      this.finish("forced close");
+      return;
+    }
+    const o = this.ctx.options;
+    this.closeTimer = setTimeout(() => this.finish("forced close"), o.pingInterval + o.pingTimeout);
     this.flush();
     this.closeWhenFlushed();
   }
@@ -311,6 +329,8 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private onPacket(packet: EnginePacket): void {
+    // A client that closes while the server closes: nothing is left to wait for.
+    if (this._state === "closing" && packet.type === "close") this.finish("forced close");
     if (this._state !== "open") return;
     this.emit("packet", packet);
     switch (packet.type) {
@@ -347,6 +367,7 @@ export class Session extends EventEmitter<SessionEvents> {
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
     clearInterval(this.releaseTimer);
+    clearTimeout(this.closeTimer);
     this.upgrade?.abort();
     this.upgrade = null;
     this.queue = [];

@@ -1,7 +1,8 @@
 /**
  * HTTP long-polling (Engine.IO v4 spec, "HTTP long-polling"): a GET waits until packets are
  * queued and takes them all as one payload; a POST delivers a payload and is answered `ok`.
- * One GET and one POST at a time per session; anything else is a protocol error.
+ * One GET and one POST at a time per session; anything else is a protocol error. Once the
+ * transport is closed, a GET is answered at once with the close packet and a POST with 400.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { deflate, gzip } from "node:zlib";
@@ -24,6 +25,7 @@ export interface PollAnswer {
   readonly contentType: string;
 }
 
+/** "closing": a graceful close waits for the next GET to carry the close packet. */
 type PollingState = "open" | "closing" | "closed";
 
 /** The long-polling transport of one session. */
@@ -36,7 +38,6 @@ export class PollingTransport implements ServerTransport {
   private initial: boolean;
   /** Called once the close packet went out (state "closing": waiting for a GET to carry it). */
   private onClosed: (() => void) | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly ctx: TransportContext,
@@ -78,20 +79,19 @@ export class PollingTransport implements ServerTransport {
       // Releases a waiting GET: with the close packet, or with a noop after an upgrade.
       if (get) this.respond(get.req, get.res, mode === "discard" ? "6" : "1", false);
       this.sink = null;
+      this.posts.abort();
       onClosed?.();
       return;
     }
-    // No GET to carry the close packet: wait for the next poll, but not forever.
+    // No GET to carry the close packet: wait for the next poll (the session bounds the wait).
     this.state = "closing";
     this.onClosed = onClosed;
-    const o = this.ctx.options;
-    this.closeTimer = setTimeout(() => this.finishClose(), o.pingInterval + o.pingTimeout);
   }
 
   private finishClose(): void {
-    clearTimeout(this.closeTimer);
     this.state = "closed";
     this.sink = null;
+    this.posts.abort();
     const done = this.onClosed;
     this.onClosed = undefined;
     done?.();
@@ -103,9 +103,15 @@ export class PollingTransport implements ServerTransport {
   }
 
   private onPoll(req: IncomingMessage, res: ServerResponse): void {
-    if (this.state === "closing") {
+    if (this.state !== "open") {
+      // Never hold a poll that nothing will answer: it carries the close packet at once.
       this.respond(req, res, "1", false);
-      this.finishClose();
+      if (this.state === "closing") this.finishClose();
+      return;
+    }
+    if (res.destroyed) {
+      // Its client left while the request was being checked.
+      this.fail(new EngineError("POLL_ABORTED", "The poll's connection closed before it arrived"));
       return;
     }
     if (this.pendingGet !== null) {

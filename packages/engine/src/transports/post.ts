@@ -2,7 +2,9 @@
  * The client-to-server half shared by every HTTP transport (polling, sse, jsonp, htmlfile): a
  * POST carries a polling payload (packets joined by `\x1e`, binary as `b` + base64), at most
  * `maxHttpBufferSize` bytes (413 beyond), one POST at a time, answered `ok` before its packets
- * are handed on in order.
+ * are handed on in order. A POST that nobody can take (the transport has no sink: it is closed)
+ * is answered at once with 400 `SB_ERR_TRANSPORT_CLOSED`, as is one still arriving when the
+ * transport closes.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { decodeEnginePayload, type EnginePacket, isProtocolError } from "@switchboard/protocol";
@@ -20,7 +22,8 @@ export interface PostHost {
 
 /** Receives the POSTs of one session's HTTP transport. */
 export class PostReceiver {
-  private inProgress = false;
+  /** The POST being read, and how to stop reading it. */
+  private current: { res: ServerResponse; stop: () => void } | null = null;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -29,31 +32,47 @@ export class PostReceiver {
 
   /** Handles one POST. */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    if (this.inProgress) {
+    if (this.host.sink() === null) {
+      writeError(res, new EngineError("TRANSPORT_CLOSED"));
+      return;
+    }
+    if (this.current !== null) {
       writeError(res, new EngineError("POLL_OVERLAP", "A POST is already in progress"));
       this.host.fail(new EngineError("POLL_OVERLAP", "Overlapping POST from the client"));
       return;
     }
     const limit = this.ctx.options.maxHttpBufferSize;
-    this.inProgress = true;
-    req.on("error", () => {
-      this.inProgress = false;
-    });
-    readBody(
+    const current = { res, stop: () => {} };
+    this.current = current;
+    const settle = (): boolean => {
+      if (this.current !== current) return false;
+      this.current = null;
+      return true;
+    };
+    req.on("error", settle);
+    current.stop = readBody(
       req,
       res,
       limit,
       (body) => {
-        this.inProgress = false;
-        this.onPayload(body.toString("utf8"), req, res);
+        if (settle()) this.onPayload(body.toString("utf8"), req, res);
       },
       () => {
-        this.inProgress = false;
+        if (!settle()) return;
         const error = new EngineError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes`);
         writeError(res, error);
         this.host.fail(error);
       },
     );
+  }
+
+  /** The transport closed: a POST still being read is answered now (its packets are dropped). */
+  abort(): void {
+    const current = this.current;
+    if (current === null) return;
+    this.current = null;
+    current.stop();
+    writeError(current.res, new EngineError("TRANSPORT_CLOSED", "Closed while the POST arrived"));
   }
 
   private onPayload(body: string, req: IncomingMessage, res: ServerResponse): void {
@@ -65,6 +84,10 @@ export class PostReceiver {
       const error = new EngineError("PARSE_ERROR", err.message, {}, { cause: err });
       writeError(res, new EngineError("BAD_REQUEST", err.message));
       this.host.sink()?.error("parse error", error);
+      return;
+    }
+    if (this.host.sink() === null) {
+      writeError(res, new EngineError("TRANSPORT_CLOSED", "Closed while the POST arrived"));
       return;
     }
     writeOk(this.ctx, req, res);

@@ -3,6 +3,9 @@
  * packets down as they come (a batch per write, never a second concurrent stream for one
  * session), POSTs up as for polling, keep-alive writes while idle so that proxies do not time
  * the stream out, and backpressure from the socket (`writable` is false until it drains).
+ * A stream that the peer closes keeps delivering POSTs to the session until the session lets
+ * go of it (an upgrade may still be completing); once the transport is closed, requests are
+ * refused at once (400).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { EnginePacket } from "@switchboard/protocol";
@@ -57,7 +60,9 @@ export abstract class StreamTransport implements ServerTransport {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === "GET") this.onStream(req, res);
+    if (req.method === "GET" && this.state === "closed") {
+      writeError(res, new EngineError("TRANSPORT_CLOSED", "The stream is closed"));
+    } else if (req.method === "GET") this.onStream(req, res);
     else if (req.method === "POST") this.posts.handle(req, res);
     else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
   }
@@ -71,13 +76,19 @@ export abstract class StreamTransport implements ServerTransport {
 
   close(mode: TransportCloseMode, onClosed?: () => void): void {
     const res = this.res;
+    this.sink = null;
+    this.posts.abort();
     if (this.state !== "closed") {
       this.state = "closed";
       clearInterval(this.heartbeat);
-      this.sink = null;
-      // A stream can always tell the peer now; after an upgrade it just ends.
       if (res !== null && !res.destroyed) {
-        res.end(`${mode === "discard" ? "" : this.frame([{ type: "close" }])}${this.epilogue()}`);
+        if (mode !== "graceful" && res.writableNeedDrain) {
+          // A peer that stopped reading: the end could not get through; do not wait for it.
+          res.destroy();
+        } else {
+          // A stream can tell the peer now; after an upgrade it just ends.
+          res.end(`${mode === "discard" ? "" : this.frame([{ type: "close" }])}${this.epilogue()}`);
+        }
       }
     }
     onClosed?.();
@@ -92,6 +103,11 @@ export abstract class StreamTransport implements ServerTransport {
     if (this.state !== "waiting") {
       // A second stream for one session: refused; the first one goes on.
       writeError(res, new EngineError("BAD_REQUEST", "A stream is already open"));
+      return;
+    }
+    if (res.destroyed) {
+      // Its client left while the request was being checked.
+      this.onGone();
       return;
     }
     this.state = "open";
@@ -120,14 +136,15 @@ export abstract class StreamTransport implements ServerTransport {
     }, interval);
   }
 
-  /** The peer went away (or the connection broke): the transport is closed. */
+  /**
+   * The peer went away (or the connection broke): the transport is closed. The sink stays: a
+   * POST already on its way still reaches a session that waits for an upgrade to complete.
+   */
   private onGone(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     clearInterval(this.heartbeat);
-    const sink = this.sink;
-    this.sink = null;
     trace("stream closed by peer", { transport: this.name });
-    sink?.close();
+    this.sink?.close();
   }
 }
