@@ -40,8 +40,10 @@ test("parseOrigin accepts serialized http(s) origins only", () => {
   }
 });
 
-test("sseEvent splits data into lines per the SSE spec (CR, LF, CRLF)", () => {
+test("sseEvent: LF-split data lines, or a j event with the JSON string when there is a CR", () => {
   assert.equal(sseEvent("4a"), "data: 4a\n\n");
-  assert.equal(sseEvent("4a\nb\r\nc\rd"), "data: 4a\ndata: b\ndata: c\ndata: d\n\n");
+  assert.equal(sseEvent("4a\nb"), "data: 4a\ndata: b\n\n");
   assert.equal(sseEvent("4\n"), "data: 4\ndata: \n\n");
+  assert.equal(sseEvent("4a\nb\r\nc\rd"), 'event: j\ndata: "4a\\nb\\r\\nc\\rd"\n\n');
+  assert.equal(sseEvent("4\r"), 'event: j\ndata: "4\\r"\n\n');
 });

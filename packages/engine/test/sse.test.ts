@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import type { Session, SessionCloseReason } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
-import { RawStream, sseEvents } from "./stream-helpers.js";
+import { RawStream, sseDecoded, sseEvents } from "./stream-helpers.js";
 
 /** Resolves when the engine publishes a debug event named `name`. */
 function traced(name: string): Promise<void> {
@@ -71,6 +71,20 @@ describe("sse", () => {
       "bAQID",
       ...Array.from({ length: 50 }, (_, i) => `4m${i}`),
     ]);
+    session.close();
+    await stream.ended;
+  });
+
+  test("a message with CR goes as a j event (its JSON string); others are unchanged", async () => {
+    const { stream, session } = await sseHandshake(h);
+    session.send("a\rb\r\nc\nd").send("plain\nlines").send("x");
+    await stream.until((t) => t.includes("data: 4x\n\n"));
+    const wire = stream.text.slice(stream.text.indexOf("\n\n") + 2);
+    assert.equal(
+      wire,
+      'event: j\ndata: "4a\\rb\\r\\nc\\nd"\n\ndata: 4plain\ndata: lines\n\ndata: 4x\n\n',
+    );
+    assert.deepEqual(sseDecoded(stream.text).slice(1), ["4a\rb\r\nc\nd", "4plain\nlines", "4x"]);
     session.close();
     await stream.ended;
   });

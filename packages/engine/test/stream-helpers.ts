@@ -94,6 +94,38 @@ export function sseEvents(text: string): string[] {
   return events;
 }
 
+/**
+ * The complete events of an SSE stream as a browser's EventSource sees them (WHATWG HTML,
+ * "Server-sent events": CR, LF and CRLF end a line; `data` lines joined with LF), each decoded
+ * by the engine's convention: a `j` event's data is a JSON string.
+ */
+export function sseDecoded(text: string): string[] {
+  const out: string[] = [];
+  let type = "";
+  let data: string[] = [];
+  const lines = text.split(/\r\n|\r|\n/);
+  // The last piece is an unterminated line: not part of a complete event yet.
+  for (const line of lines.slice(0, -1)) {
+    if (line === "") {
+      if (data.length > 0) {
+        const joined = data.join("\n");
+        out.push(type === "j" ? (JSON.parse(joined) as string) : joined);
+      }
+      type = "";
+      data = [];
+      continue;
+    }
+    if (line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "data") data.push(value);
+    else if (field === "event") type = value;
+  }
+  return out;
+}
+
 /** Runs a JSONP answer with a `___sb` registry; returns what each callback received, by index. */
 export function runJsonp(body: string): Map<number, unknown[]> {
   const calls = new Map<number, unknown[]>();

@@ -6,20 +6,28 @@
  * sends `Origin` on cross-origin requests, so the origin policy covers the stream itself.
  *
  * Event data cannot carry a carriage return (WHATWG HTML, "Server-sent events": CR, LF and CRLF
- * all end a line, and lines are joined with LF), so CR and CRLF in a string message arrive as
- * LF. JSON (Socket.IO's packets) escapes them and is not affected.
+ * all end a line, and data lines are joined with LF). So a packet whose text contains CR goes as
+ * an event of type `j` whose one `data:` line is the JSON string of the text (JSON escapes CR
+ * and LF); every other packet is a default ("message") event, its LF-separated lines as `data:`
+ * lines. The client takes `j` events through `JSON.parse`. See the README ("Transports", sse).
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import { type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
 import { StreamTransport } from "./stream.js";
 
-const LINE_BREAK = /\r\n|\r|\n/;
+/** The SSE event type of a packet sent as a JSON string (its text contains a CR). */
+export const SSE_JSON_EVENT = "j";
 
-/** One SSE event carrying `text` as its data, split into `data:` lines. */
+/**
+ * One SSE event carrying `text` losslessly: as `data:` lines split at LF, or, when `text`
+ * contains a CR (which SSE would turn into a line break), as a `j` event whose single data
+ * line is `JSON.stringify(text)`.
+ */
 export function sseEvent(text: string): string {
+  if (text.includes("\r")) return `event: ${SSE_JSON_EVENT}\ndata: ${JSON.stringify(text)}\n\n`;
   let out = "";
-  for (const line of text.split(LINE_BREAK)) out += `data: ${line}\n`;
+  for (const line of text.split("\n")) out += `data: ${line}\n`;
   return `${out}\n`;
 }
 
