@@ -250,6 +250,67 @@ describe("sse upgrade races", () => {
   });
 });
 
+describe("sse close races", () => {
+  test("a POST on its way when the client closed the paused stream is still delivered", async () => {
+    const h = await startEngine({});
+    try {
+      const { stream, sid, session } = await sseHandshake(h);
+      const messages: unknown[] = [];
+      session.on("message", (m) => messages.push(m));
+      const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
+      await peer.opened;
+      peer.send("2probe");
+      assert.equal(await peer.next(), "3probe");
+      const gone = traced("stream closed by peer");
+      stream.destroy();
+      await gone;
+      const res = await send(h.port, "POST", url(`EIO=4&transport=sse&sid=${sid}`), {
+        body: "4sent before the pause",
+      });
+      assert.equal(res.text, "ok");
+      assert.deepEqual(messages, ["sent before the pause"]);
+      const upgraded = once(session, "upgrade");
+      peer.send("5");
+      await upgraded;
+      session.close();
+      await peer.closed;
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a closing session whose peer stopped reading ends within the close bound; the stream is cut", async () => {
+    const h = await startEngine({ pingInterval: 20, pingTimeout: 20, streamHeartbeat: false });
+    try {
+      const a = await sseHandshake(h);
+      a.stream.pause(true);
+      const chunk = "x".repeat(65536);
+      for (let sent = 0; sent < 2000 && a.session.writable; sent++) {
+        a.session.send(chunk);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(a.session.writable, false, "the socket backed up");
+      a.session.send("queued behind");
+      const b = await sseHandshake(h);
+      b.stream.pause(true);
+      a.session.close();
+      // b is closed by the same bound, later: it cannot close before a has.
+      const bClosed = once(b.session, "close");
+      b.session.send(chunk.repeat(64));
+      await new Promise((resolve) => setImmediate(resolve));
+      b.session.close();
+      await bClosed;
+      assert.equal(a.session.state, "closed");
+      // The stream was cut, not ended: reading again finds the connection closed.
+      a.stream.pause(false);
+      await a.stream.ended;
+      assert.ok(!a.stream.text.includes("queued behind"));
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("sse heartbeat", () => {
   let h: Harness;
   before(async () => {
