@@ -66,6 +66,40 @@ describe("browser bundle against this project's server", { timeout: 60_000 }, ()
     http.closeAllConnections();
   });
 
+  test("jsonp from an origin the server refuses: connect_error (the session closed before CONNECT)", async () => {
+    // The page comes from another origin (port); the server allows only its own (no cors).
+    const target = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const other = createServer((_req, res) => {
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end(`<!doctype html><script src="${target}/switchboard.min.js"></script>`);
+    });
+    other.listen(0, "127.0.0.1");
+    await once(other, "listening");
+    const p = await browser.newPage();
+    await p.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+    const result = await p.evaluate(async (target) => {
+      const connect = io as unknown as (url: string, o: object) => ReturnType<typeof io>;
+      const socket = connect(target, {
+        forceNew: true,
+        transports: ["jsonp"],
+        reconnection: false,
+      });
+      const events: string[] = [];
+      socket.on("connect", () => events.push("connect"));
+      const error = await new Promise<{ code?: string; message: string }>((resolve) =>
+        socket.on("connect_error", resolve),
+      );
+      return { events, code: error.code, message: error.message };
+    }, target);
+    assert.deepEqual(result.events, []);
+    assert.equal(result.code, "SB_ERR_CONNECTION_CLOSED");
+    assert.match(result.message, /^transport (close|error)$/);
+    await p.close();
+    other.closeAllConnections();
+    other.close();
+  });
+
   for (const transport of ["jsonp", "htmlfile"]) {
     test(`${transport} started while the page loads: the page's load event still fires`, async () => {
       const p = await browser.newPage();
