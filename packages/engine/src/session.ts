@@ -257,8 +257,9 @@ export class Session extends EventEmitter<SessionEvents> {
     clearInterval(this.releaseTimer);
     const previous = this._transport;
     this.upgrade = null;
-    previous.setSink(null);
+    // "discard" keeps the sink for a POST still arriving on the old transport, then drops it.
     previous.close("discard");
+    previous.setSink(null);
     this._transport = next;
     next.setSink(this.sink);
     trace("session upgraded", { sid: this.id, from: previous.name, to: next.name });

@@ -139,6 +139,32 @@ describe("close() during an upgrade", () => {
   }
 });
 
+describe("engine.close() during an upgrade", () => {
+  test("after the probe: server shutting down, once; probe closed; no timer", async () => {
+    const h = await startEngine({
+      pingInterval: 60_000,
+      pingTimeout: 60_000,
+      upgradeTimeout: 60_000,
+    });
+    const timers = probeTimers();
+    try {
+      const { sid, session } = await pollingHandshake(h);
+      const seen = closes(session);
+      const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
+      await peer.opened;
+      peer.send("2probe");
+      assert.equal(await peer.next(), "3probe");
+      h.engine.close();
+      assert.deepEqual(seen, [["server shutting down", undefined]]);
+      await peer.closed;
+      assert.deepEqual(timers.pending(), []);
+    } finally {
+      timers.restore();
+      await h.close();
+    }
+  });
+});
+
 describe("requests that reach a session after it closed", () => {
   let h: Harness;
   /** Requests whose checks are held in a middleware until the test releases them. */
@@ -353,6 +379,45 @@ describe("a transport that is closed answers at once", () => {
       assert.equal(await answered, 400);
       assert.equal((await poll).text, "1");
     }
+  });
+
+  test("a POST still arriving when the upgrade completes is read to its end and delivered", async () => {
+    const { sid, session } = await pollingHandshake(h);
+    const messages: unknown[] = [];
+    session.on("message", (m) => messages.push(m));
+    const arrived = once(h.server, "request");
+    const req = request({
+      host: "127.0.0.1",
+      port: h.port,
+      method: "POST",
+      path: url(`EIO=4&transport=polling&sid=${sid}`),
+      headers: { "Content-Length": String("4hello world".length) },
+      agent: false,
+    });
+    const answered = new Promise<string>((resolve, reject) => {
+      req.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          text += c;
+        });
+        res.on("end", () => resolve(text));
+      });
+      req.on("error", reject);
+    });
+    req.write("4hel");
+    await arrived;
+    const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
+    await peer.opened;
+    peer.send("2probe");
+    assert.equal(await peer.next(), "3probe");
+    const upgraded = once(session, "upgrade");
+    peer.send("5");
+    await upgraded;
+    req.end("lo world");
+    assert.equal(await answered, "ok");
+    assert.deepEqual(messages, ["hello world"]);
+    await peer.close();
   });
 
   test("a closing polling session: a close packet from the client ends it (forced close)", async () => {

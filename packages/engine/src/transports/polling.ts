@@ -78,8 +78,9 @@ export class PollingTransport implements ServerTransport {
       this.pendingGet = null;
       // Releases a waiting GET: with the close packet, or with a noop after an upgrade.
       if (get) this.respond(get.req, get.res, mode === "discard" ? "6" : "1", false);
+      // After an upgrade, a POST still arriving is delivered to the session all the same.
+      this.posts.close(mode === "discard" ? this.sink : null);
       this.sink = null;
-      this.posts.abort();
       onClosed?.();
       return;
     }
@@ -91,7 +92,7 @@ export class PollingTransport implements ServerTransport {
   private finishClose(): void {
     this.state = "closed";
     this.sink = null;
-    this.posts.abort();
+    this.posts.close();
     const done = this.onClosed;
     this.onClosed = undefined;
     done?.();

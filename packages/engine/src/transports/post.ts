@@ -24,6 +24,8 @@ export interface PostHost {
 export class PostReceiver {
   /** The POST being read, and how to stop reading it. */
   private current: { res: ServerResponse; stop: () => void } | null = null;
+  /** Where the packets of the POST being read go once the transport has closed, if anywhere. */
+  private handOver: TransportSink | null = null;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -66,16 +68,27 @@ export class PostReceiver {
     );
   }
 
-  /** The transport closed: a POST still being read is answered now (its packets are dropped). */
-  abort(): void {
+  /**
+   * The transport closed. A POST still being read is answered now with 400 (its packets are
+   * dropped), unless `handOver` is given (the session moved to another transport while the POST
+   * arrived): it is then read to its end and its packets go to `handOver`.
+   */
+  close(handOver: TransportSink | null = null): void {
     const current = this.current;
     if (current === null) return;
+    if (handOver !== null) {
+      this.handOver = handOver;
+      return;
+    }
     this.current = null;
     current.stop();
     writeError(current.res, new EngineError("TRANSPORT_CLOSED", "Closed while the POST arrived"));
   }
 
   private onPayload(body: string, req: IncomingMessage, res: ServerResponse): void {
+    const handOver = this.handOver;
+    this.handOver = null;
+    const sinkOf = (): TransportSink | null => handOver ?? this.host.sink();
     let packets: EnginePacket[];
     try {
       packets = decodeEnginePayload(body, "nodebuffer");
@@ -83,16 +96,16 @@ export class PostReceiver {
       if (!isProtocolError(err)) throw err;
       const error = new EngineError("PARSE_ERROR", err.message, {}, { cause: err });
       writeError(res, new EngineError("BAD_REQUEST", err.message));
-      this.host.sink()?.error("parse error", error);
+      sinkOf()?.error("parse error", error);
       return;
     }
-    if (this.host.sink() === null) {
+    if (sinkOf() === null) {
       writeError(res, new EngineError("TRANSPORT_CLOSED", "Closed while the POST arrived"));
       return;
     }
     writeOk(this.ctx, req, res);
     for (const packet of packets) {
-      const sink = this.host.sink();
+      const sink = sinkOf();
       if (sink === null) return;
       sink.packet(packet);
     }

@@ -76,8 +76,9 @@ export abstract class StreamTransport implements ServerTransport {
 
   close(mode: TransportCloseMode, onClosed?: () => void): void {
     const res = this.res;
+    // After an upgrade, a POST still arriving is delivered to the session all the same.
+    this.posts.close(mode === "discard" ? this.sink : null);
     this.sink = null;
-    this.posts.abort();
     if (this.state !== "closed") {
       this.state = "closed";
       clearInterval(this.heartbeat);
