@@ -36,6 +36,10 @@ export interface ClientHost {
   _onClientClose(client: Client): void;
 }
 
+/** The engine's send options, shared by every write instead of one object per packet. */
+const SEND_COMPRESSED = Object.freeze({ compress: true });
+const SEND_UNCOMPRESSED = Object.freeze({ compress: false });
+
 /** "open" until the engine session closes or a parse error closes it. */
 export type ClientState = "open" | "closed";
 
@@ -46,13 +50,13 @@ export class Client {
   readonly #server: ClientHost;
   readonly #decoder: SocketDecoder;
   readonly #sockets = new Map<string, AnySocket>();
-  /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
-  readonly #connecting = new Set<string>();
+  /** Namespaces whose CONNECT is being processed (middlewares, recovery); made on first use. */
+  #connecting: Set<string> | undefined;
   /**
    * Namespaces this connection left or was refused: packets still in flight for them are
-   * dropped, not fatal.
+   * dropped, not fatal. Made on first use: most connections never leave a namespace.
    */
-  readonly #inactive = new Set<string>();
+  #inactive: Set<string> | undefined;
   #state: ClientState = "open";
   #connectTimer: NodeJS.Timeout | undefined;
 
@@ -104,7 +108,7 @@ export class Client {
       debug("session %s busy: volatile packet dropped", this.conn.id);
       return;
     }
-    const sendOptions = { compress: options.compress };
+    const sendOptions = options.compress ? SEND_COMPRESSED : SEND_UNCOMPRESSED;
     for (const frame of frames) this.conn.send(frame as SessionData, sendOptions);
   }
 
@@ -123,7 +127,7 @@ export class Client {
   _remove(socket: AnySocket): void {
     if (this.#sockets.get(socket.nsp.name) === socket) {
       this.#sockets.delete(socket.nsp.name);
-      this.#inactive.add(socket.nsp.name);
+      this.#markInactive(socket.nsp.name);
     }
   }
 
@@ -146,7 +150,7 @@ export class Client {
   #onpacket(packet: SocketPacket): void {
     const { type, nsp } = packet;
     if (type === SocketPacketType.CONNECT) {
-      if (this.#sockets.has(nsp) || this.#connecting.has(nsp)) {
+      if (this.#sockets.has(nsp) || this.#connecting?.has(nsp)) {
         this.#onParseError(new ProtocolViolationError(`second CONNECT for namespace ${nsp}`));
         return;
       }
@@ -170,36 +174,47 @@ export class Client {
       return;
     }
     // In flight when this side left or while connecting: harmless, dropped.
-    if (this.#inactive.has(nsp) || this.#connecting.has(nsp)) return;
+    if (this.#inactive?.has(nsp) || this.#connecting?.has(nsp)) return;
     this.#onParseError(
       new ProtocolViolationError(`packet for namespace ${nsp} before its CONNECT`),
     );
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
+    if (this.#connecting === undefined) this.#connecting = new Set();
     this.#connecting.add(name);
     this.#server._resolveNamespace(name, auth, (nsp) => {
       if (this.closed) return;
       if (!nsp) {
-        this.#connecting.delete(name);
-        this.#inactive.add(name);
+        this.#doneConnecting(name);
+        this.#markInactive(name);
         const message = new InvalidNamespaceError().message;
         const refusal = { type: SocketPacketType.CONNECT_ERROR, nsp: name, data: { message } };
         this.writeToEngine(encodeSocketPacket(refusal), { volatile: false, compress: true });
         return;
       }
       void nsp._add(this, auth, (socket) => {
-        this.#connecting.delete(name);
+        this.#doneConnecting(name);
         if (!socket) {
-          this.#inactive.add(name);
+          this.#markInactive(name);
           return;
         }
         this.#sockets.set(name, socket);
-        this.#inactive.delete(name);
+        this.#inactive?.delete(name);
         clearTimeout(this.#connectTimer);
         this.#connectTimer = undefined;
       });
     });
+  }
+
+  #doneConnecting(name: string): void {
+    this.#connecting?.delete(name);
+    if (this.#connecting?.size === 0) this.#connecting = undefined;
+  }
+
+  #markInactive(name: string): void {
+    if (this.#inactive === undefined) this.#inactive = new Set();
+    this.#inactive.add(name);
   }
 
   #onParseError(err: Error): void {
@@ -218,7 +233,7 @@ export class Client {
     this.#connectTimer = undefined;
     for (const socket of [...this.#sockets.values()]) socket._onclose(reason, description);
     this.#sockets.clear();
-    this.#connecting.clear();
+    this.#connecting = undefined;
     this.#decoder.reset();
     this.#server._onClientClose(this);
   };

@@ -26,9 +26,16 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-/** Builds a handshake from the engine's handshake request and the CONNECT payload. */
-export function buildHandshake(request: IncomingMessage, auth: Record<string, unknown>): Handshake {
-  const now = new Date();
+/**
+ * Builds a handshake from the engine's handshake request and the CONNECT payload; `issued` is
+ * when the socket was created (ms since the epoch).
+ */
+export function buildHandshake(
+  request: IncomingMessage,
+  auth: Record<string, unknown>,
+  issued: number = Date.now(),
+): Handshake {
+  const now = new Date(issued);
   const url = request.url ?? "/";
   const query: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of new URL(url, "http://localhost").searchParams) {

@@ -68,6 +68,13 @@ interface EmitFlags {
   timeout?: number;
 }
 
+/** The flags of an emit with no modifier: shared, never written to (a modifier copies it). */
+const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
+
+/** Write options of the two kinds of plain (non-volatile) writes: shared, not one per packet. */
+const COMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: true });
+const UNCOMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: false });
+
 interface PendingAck {
   fn: (...args: unknown[]) => void;
   timer: NodeJS.Timeout | undefined;
@@ -96,8 +103,9 @@ export class Socket<
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The engine-level client that carries this socket (shared by its namespaces). */
   readonly client: Client;
-  /** What the client presented when connecting. */
-  readonly handshake: Handshake;
+  readonly #auth: Record<string, unknown>;
+  readonly #issued: number;
+  #handshake: Handshake | undefined;
   /** Free-form data, shared with `fetchSockets()` and kept across state recovery. */
   data: SocketData = {} as SocketData;
   /** True when this socket's id, rooms, data and missed packets were restored. */
@@ -106,11 +114,13 @@ export class Socket<
   readonly #restoredRooms: readonly Room[] | undefined;
   #missed: unknown[][] | undefined;
   #state: SocketState = "connecting";
-  readonly #acks = new Map<number, PendingAck>();
-  #flags: EmitFlags = {};
-  readonly #fns: SocketMiddleware[] = [];
-  #anyIncoming: AnyListener[] = [];
-  #anyOutgoing: AnyListener[] = [];
+  // Acks, modifiers, middlewares and catch-all listeners are rare on most sockets: each is
+  // allocated on first use, so an idle socket carries none of them.
+  #acks: Map<number, PendingAck> | undefined;
+  #flags: Readonly<EmitFlags> = NO_FLAGS;
+  #fns: SocketMiddleware[] | undefined;
+  #anyIncoming: AnyListener[] | undefined;
+  #anyOutgoing: AnyListener[] | undefined;
 
   /** @internal created by the namespace when a CONNECT arrives */
   constructor(
@@ -122,7 +132,10 @@ export class Socket<
     super();
     this.nsp = nsp;
     this.client = client;
-    this.handshake = buildHandshake(client.request, auth);
+    // The handshake object (parsed query, date string) is built on first read: most
+    // applications never look at it, and it would cost every idle socket its memory.
+    this.#auth = auth;
+    this.#issued = Date.now();
     if (session) {
       this.id = session.sid;
       this.#pid = session.pid;
@@ -136,6 +149,14 @@ export class Socket<
       this.#restoredRooms = undefined;
       this.recovered = false;
     }
+  }
+
+  /** What the client presented when connecting (built on first read, then the same object). */
+  get handshake(): Handshake {
+    if (this.#handshake === undefined) {
+      this.#handshake = buildHandshake(this.client.request, this.#auth, this.#issued);
+    }
+    return this.#handshake;
   }
 
   /** Where the socket is in its life. */
@@ -182,7 +203,7 @@ export class Socket<
     if (RESERVED_EVENTS.has(ev as string)) throw new ReservedEventError(String(ev));
     const data: unknown[] = [ev, ...args];
     const flags = this.#flags;
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     const packet: SocketPacket = { type: SocketPacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
     if (typeof last === "function") {
@@ -229,13 +250,13 @@ export class Socket<
 
   /** The next emit may be dropped if the transport cannot take it now. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    this.#flags = { ...this.#flags, volatile: true };
     return this;
   }
 
   /** Whether the next emit asks the transport to compress. @default true */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    this.#flags = { ...this.#flags, compress };
     return this;
   }
 
@@ -243,7 +264,7 @@ export class Socket<
   timeout(
     ms: number,
   ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
-    this.#flags.timeout = ms;
+    this.#flags = { ...this.#flags, timeout: ms };
     return this as unknown as Socket<
       ListenEvents,
       DecorateAcknowledgements<EmitEvents>,
@@ -296,7 +317,7 @@ export class Socket<
     SocketData
   > {
     const flags: BroadcastFlags = { ...this.#flags };
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
 
@@ -316,54 +337,54 @@ export class Socket<
 
   /** Adds a middleware run on every incoming event before its listeners. */
   use(fn: SocketMiddleware): this {
-    this.#fns.push(fn);
+    this.#fns = [...(this.#fns ?? []), fn];
     return this;
   }
 
   /** Adds a listener called with every incoming event's name and arguments. */
   onAny(listener: AnyListener): this {
-    this.#anyIncoming.push(listener);
+    this.#anyIncoming = [...(this.#anyIncoming ?? []), listener];
     return this;
   }
 
   /** Like onAny, but called before the others. */
   prependAny(listener: AnyListener): this {
-    this.#anyIncoming.unshift(listener);
+    this.#anyIncoming = [listener, ...(this.#anyIncoming ?? [])];
     return this;
   }
 
   /** Removes one catch-all listener, or all of them. */
   offAny(listener?: AnyListener): this {
-    this.#anyIncoming = listener ? this.#anyIncoming.filter((l) => l !== listener) : [];
+    this.#anyIncoming = listener ? this.#anyIncoming?.filter((l) => l !== listener) : undefined;
     return this;
   }
 
   /** The catch-all listeners. */
   listenersAny(): AnyListener[] {
-    return [...this.#anyIncoming];
+    return [...(this.#anyIncoming ?? [])];
   }
 
   /** Adds a listener called with every outgoing event's name and arguments. */
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing.push(listener);
+    this.#anyOutgoing = [...(this.#anyOutgoing ?? []), listener];
     return this;
   }
 
   /** Like onAnyOutgoing, but called before the others. */
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing.unshift(listener);
+    this.#anyOutgoing = [listener, ...(this.#anyOutgoing ?? [])];
     return this;
   }
 
   /** Removes one outgoing catch-all listener, or all of them. */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    this.#anyOutgoing = listener ? this.#anyOutgoing?.filter((l) => l !== listener) : undefined;
     return this;
   }
 
   /** The outgoing catch-all listeners. */
   listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#anyOutgoing];
+    return [...(this.#anyOutgoing ?? [])];
   }
 
   // -- closing -------------------------------------------------------------------------------
@@ -392,20 +413,21 @@ export class Socket<
 
   /** @internal */
   notifyOutgoing(args: readonly unknown[]): void {
-    if (this.#anyOutgoing.length === 0) return;
-    for (const listener of [...this.#anyOutgoing]) listener.apply(this, args as unknown[]);
+    const listeners = this.#anyOutgoing;
+    if (listeners === undefined || listeners.length === 0) return;
+    for (const listener of [...listeners]) listener.apply(this, args as unknown[]);
   }
 
   /** @internal */
   registerAck(id: number, ack: (...args: unknown[]) => void, timeout?: number): void {
     const timer =
-      timeout === undefined ? undefined : setTimeout(() => this.#acks.delete(id), timeout);
-    this.#acks.set(id, { fn: ack, timer, fail: undefined });
+      timeout === undefined ? undefined : setTimeout(() => this.#acks?.delete(id), timeout);
+    this.#pending().set(id, { fn: ack, timer, fail: undefined });
   }
 
   /** Number of acknowledgements this socket still waits for (for leak checks). */
   get pendingAcks(): number {
-    return this.#acks.size;
+    return this.#acks?.size ?? 0;
   }
 
   // -- internals called by the namespace and the client ------------------------------------
@@ -473,51 +495,70 @@ export class Socket<
     this.emitReserved("disconnect", reason, description);
   }
 
+  /** The pending acks, created with the first one. */
+  #pending(): Map<number, PendingAck> {
+    if (this.#acks === undefined) this.#acks = new Map();
+    return this.#acks;
+  }
+
   #failPendingAcks(): void {
-    for (const ack of this.#acks.values()) {
+    const acks = this.#acks;
+    if (acks === undefined) return;
+    for (const ack of acks.values()) {
       clearTimeout(ack.timer);
       ack.fail?.(new SocketDisconnectedError());
     }
-    this.#acks.clear();
+    acks.clear();
   }
 
-  #write(packet: SocketPacket, flags: EmitFlags): void {
+  #write(packet: SocketPacket, flags: Readonly<EmitFlags>): void {
     const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
-    this.client.writeToEngine(frames, {
-      volatile: flags.volatile === true,
-      compress: flags.compress !== false,
-    });
+    const options =
+      flags.volatile === true
+        ? { volatile: true, compress: flags.compress !== false }
+        : flags.compress === false
+          ? UNCOMPRESSED
+          : COMPRESSED;
+    this.client.writeToEngine(frames, options);
   }
 
   #expectAck(id: number, fn: (...args: unknown[]) => void, timeout: number | undefined): void {
+    const acks = this.#pending();
     if (timeout === undefined) {
-      this.#acks.set(id, { fn, timer: undefined, fail: undefined });
+      acks.set(id, { fn, timer: undefined, fail: undefined });
       return;
     }
     const timer = setTimeout(() => {
-      this.#acks.delete(id);
+      acks.delete(id);
       fn.call(this, new AckTimeoutError());
     }, timeout);
     const withNull = (...args: unknown[]) => fn.call(this, null, ...args);
     const fail = (err: Error) => fn.call(this, err);
-    this.#acks.set(id, { fn: withNull, timer, fail });
+    acks.set(id, { fn: withNull, timer, fail });
   }
 
   #onevent(packet: SocketPacket): void {
     const args = packet.data as unknown[];
     if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
-    for (const listener of [...this.#anyIncoming]) listener.apply(this, args);
-    this.#run(args, (err) => {
-      if (err) {
-        this.#onerror(err);
-        return;
-      }
-      if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
+    const any = this.#anyIncoming;
+    if (any !== undefined) for (const listener of [...any]) listener.apply(this, args);
+    // The common case, no `socket.use` middleware: dispatch at once, no closure per event.
+    if (this.#fns === undefined || this.#fns.length === 0) {
+      this.#dispatch(args);
+      return;
+    }
+    this.#run(this.#fns, args, (err) => {
+      if (err) this.#onerror(err);
+      else this.#dispatch(args);
     });
   }
 
-  #run(args: unknown[], done: (err?: Error) => void): void {
-    const fns = this.#fns;
+  /** Hands an incoming event (`[name, ...args]`) to its listeners. */
+  #dispatch(args: unknown[]): void {
+    if (this.connected) this.emitUntypedArgs(args);
+  }
+
+  #run(fns: readonly SocketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
     let i = 0;
     const next = (err?: Error): void => {
       const fn = err ? undefined : fns[i++];
@@ -545,12 +586,12 @@ export class Socket<
   }
 
   #onack(packet: SocketPacket): void {
-    const ack = this.#acks.get(packet.id!);
+    const ack = this.#acks?.get(packet.id!);
     if (!ack) {
       debug("socket %s: ack %d is unknown or expired", this.id, packet.id);
       return;
     }
-    this.#acks.delete(packet.id!);
+    this.#acks?.delete(packet.id!);
     clearTimeout(ack.timer);
     ack.fn.apply(this, packet.data as unknown[]);
   }

@@ -196,4 +196,9 @@ export abstract class StrictEventEmitter<
   protected emitUntyped(ev: string, ...args: unknown[]): boolean {
     return super.emit(ev, ...args);
   }
+
+  /** Like {@link StrictEventEmitter.emitUntyped}, with the name and arguments as one array. */
+  protected emitUntypedArgs(nameAndArgs: readonly unknown[]): boolean {
+    return Reflect.apply(EventEmitter.prototype.emit, this, nameAndArgs);
+  }
 }
