@@ -180,21 +180,51 @@ export class Engine extends EventEmitter<EngineEvents> {
         res.end();
         return;
       }
-      this.runMiddlewares(req, res, (err) => {
-        if (err !== undefined) {
-          const error = new EngineError("MIDDLEWARE_FAILURE", String(err), {}, { cause: err });
-          this.refuse(req, error);
-          writeError(res, error);
-        } else if (!res.writableEnded) {
-          this.proveOrigin(req, false);
-          this.verify(req, false, (error, message) => {
-            if (error) {
-              this.refuse(req, error);
-              writeError(res, error, message);
-            } else this.dispatch(req, res);
-          });
+      this.checkNamedOrigin(req, (refusal) => {
+        if (refusal === undefined) this.continueRequest(req, res);
+        else {
+          this.refuse(req, refusal);
+          writeError(res, refusal);
+          if (refusal.code === "SB_ERR_ORIGIN_REFUSED") this.closeRefusedSession(req, refusal);
         }
       });
+    });
+  }
+
+  /**
+   * The transport's part of the origin policy (an origin named in the query, as htmlfile's
+   * `o`), before any middleware sees the request. Calls back once.
+   */
+  private checkNamedOrigin(req: IncomingMessage, done: (refusal?: EngineError) => void): void {
+    const factory = this.factories.get(queryOf(req).get("transport") ?? "");
+    if (factory?.via !== "http" || factory.checkOrigin === undefined) {
+      done();
+      return;
+    }
+    let answered = false;
+    factory.checkOrigin(req, (refusal) => {
+      if (answered) return;
+      answered = true;
+      done(refusal);
+    });
+  }
+
+  /** A request the origin policy allowed: middlewares, `verify`, then its transport. */
+  private continueRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.runMiddlewares(req, res, (err) => {
+      if (err !== undefined) {
+        const error = new EngineError("MIDDLEWARE_FAILURE", String(err), {}, { cause: err });
+        this.refuse(req, error);
+        writeError(res, error);
+      } else if (!res.writableEnded) {
+        this.proveOrigin(req, false);
+        this.verify(req, false, (error, message) => {
+          if (error) {
+            this.refuse(req, error);
+            writeError(res, error, message);
+          } else this.dispatch(req, res);
+        });
+      }
     });
   }
 

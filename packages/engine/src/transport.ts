@@ -84,6 +84,12 @@ export interface HttpTransportFactory extends FactoryBase {
    * `done()` accepts, `done(error)` refuses. Optional.
    */
   check?(req: IncomingMessage, done: (error?: EngineError) => void): void;
+  /**
+   * The transport's part of the origin policy: checks an origin the request names rather than
+   * sends in `Origin` (htmlfile's `o`). Run with the policy, before any middleware, so that a
+   * refused page's request never reaches them: `done()` accepts, `done(error)` refuses. Optional.
+   */
+  checkOrigin?(req: IncomingMessage, done: (error?: EngineError) => void): void;
   /** A transport for a new session; the engine then hands it the handshake request. */
   create(req: IncomingMessage, initial: boolean): ServerTransport;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
-import type { Session, SessionCloseReason } from "../src/index.js";
+import type { ConnectionErrorEvent, Session, SessionCloseReason } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
 import { RawStream, runHtmlFile } from "./stream-helpers.js";
 
@@ -67,6 +67,35 @@ describe("htmlfile", () => {
     assert.equal(res.status, 403);
     assert.deepEqual(JSON.parse(res.text), { code: 4, message: "Forbidden" });
     assert.equal(h.engine.clientsCount, before);
+  });
+
+  test("a refused o is answered before the middlewares: none runs, connection_error is emitted", async () => {
+    const calls: (string | undefined)[] = [];
+    const local = await startEngine({ cors: { origin: ["https://app.example"] } });
+    try {
+      local.engine.use((req, _res, next) => {
+        calls.push(req.url);
+        next();
+      });
+      const errors: ConnectionErrorEvent[] = [];
+      local.engine.on("connection_error", (e) => errors.push(e));
+      const q = `EIO=4&transport=htmlfile&j=0&o=${encodeURIComponent("https://evil.example")}`;
+      const res = await send(local.port, "GET", url(q), { headers: { Cookie: "user=u42" } });
+      assert.equal(res.status, 403);
+      assert.deepEqual(JSON.parse(res.text), { code: 4, message: "Forbidden" });
+      assert.deepEqual(calls, [], "no middleware saw the refused page's request");
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.code, 4);
+      assert.equal(errors[0]?.context.sbCode, "SB_ERR_ORIGIN_REFUSED");
+      assert.equal(errors[0]?.context.origin, "https://evil.example");
+      // The same middleware does run for an allowed page (so the assertion above could fail).
+      const ok = await htmlfileHandshake(local, "https://app.example");
+      assert.equal(calls.length, 1);
+      ok.session.close();
+      await ok.stream.ended;
+    } finally {
+      await local.close();
+    }
   });
 
   for (const [name, query] of [

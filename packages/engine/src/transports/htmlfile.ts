@@ -73,10 +73,10 @@ export class HtmlFileTransport extends StreamTransport {
 }
 
 /**
- * Refuses an htmlfile GET without a decimal `j` (400) or whose `o` is not an http(s) origin
- * (400) or not allowed by the origin policy (403).
+ * The origin policy's part for htmlfile, run before the middlewares: refuses a GET whose `o` is
+ * not an http(s) origin (400) or is not allowed by the origin policy (403).
  */
-export function checkHtmlFileRequest(
+export function checkHtmlFileOrigin(
   ctx: TransportContext,
   req: IncomingMessage,
   done: (error?: EngineError) => void,
@@ -85,15 +85,21 @@ export function checkHtmlFileRequest(
     done();
     return;
   }
-  const query = queryOf(req);
-  const origin = parseOrigin(query.get("o"));
-  if (parseIndex(query.get("j")) === undefined || origin === undefined) {
-    done(new EngineError("BAD_REQUEST", "htmlfile needs a decimal j and an origin o"));
+  const origin = parseOrigin(queryOf(req).get("o"));
+  if (origin === undefined) {
+    done(new EngineError("BAD_REQUEST", "htmlfile needs an origin o"));
     return;
   }
   isOriginAllowed(origin, req, ctx.options.cors, (allowed) => {
     done(allowed ? undefined : new EngineError("ORIGIN_REFUSED", undefined, { origin }));
   });
+}
+
+/** Refuses an htmlfile GET without a decimal `j` (400); `o` was checked before. */
+export function checkHtmlFileRequest(req: IncomingMessage, done: (error?: EngineError) => void) {
+  if (req.method === "GET" && parseIndex(queryOf(req).get("j")) === undefined) {
+    done(new EngineError("BAD_REQUEST", "htmlfile needs a decimal j"));
+  } else done();
 }
 
 /** The htmlfile transport's factory for one engine. */
@@ -103,7 +109,8 @@ export function htmlfileFactory(ctx: TransportContext): HttpTransportFactory {
     via: "http",
     upgradesTo: ["websocket"],
     needsOriginProof: true,
-    check: (req, done) => checkHtmlFileRequest(ctx, req, done),
+    checkOrigin: (req, done) => checkHtmlFileOrigin(ctx, req, done),
+    check: checkHtmlFileRequest,
     create: (_req, initial) => new HtmlFileTransport(ctx, initial),
     close: () => {},
   };
