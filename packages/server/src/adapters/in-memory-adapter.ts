@@ -117,10 +117,11 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     }
     const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
     const args = Array.isArray(packet.data) ? packet.data : [];
-    this.#apply(opts, (socket) => {
+    // Encoded once above; per recipient only the hand-over of the same frames (no closure).
+    for (const socket of this.#select(opts)) {
       socket.notifyOutgoing(args);
       socket.writeEncoded(frames, write);
-    });
+    }
   }
 
   broadcastWithAck(
@@ -187,28 +188,45 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     return this.#store?.restore(pid, offset) ?? null;
   }
 
-  /** Calls `fn` once for every local socket that `opts` selects, on a snapshot of the ids. */
+  /** Calls `fn` once for every local socket that `opts` selects, on a snapshot of them. */
   #apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
-    const except = this.#exceptIds(opts.except);
-    const ids = new Set<SocketId>();
-    if (opts.rooms.size > 0) {
-      for (const room of opts.rooms) {
-        const members = this.rooms.get(room);
-        if (!members) continue;
-        for (const id of members) if (!except.has(id)) ids.add(id);
-      }
-    } else {
-      for (const id of this.sids.keys()) if (!except.has(id)) ids.add(id);
-    }
-    for (const id of ids) {
-      const socket = this.nsp.sockets.get(id);
-      if (socket) fn(socket);
-    }
+    for (const socket of this.#select(opts)) fn(socket);
   }
 
-  #exceptIds(except: ReadonlySet<Room> | undefined): Set<SocketId> {
+  /**
+   * The local sockets `opts` selects, as an array taken before any of them is written to (a
+   * listener that joins or leaves rooms does not change who gets this packet).
+   */
+  #select(opts: BroadcastOptions): AdapterSocket[] {
+    const except = this.#exceptIds(opts.except);
+    const sockets = this.nsp.sockets;
+    const selected: AdapterSocket[] = [];
+    const take = (id: SocketId): void => {
+      if (except?.has(id)) return;
+      const socket = sockets.get(id);
+      if (socket) selected.push(socket);
+    };
+    if (opts.rooms.size === 0) {
+      for (const id of this.sids.keys()) take(id);
+    } else if (opts.rooms.size === 1) {
+      // One room: its members are distinct already, no set of seen ids needed.
+      for (const room of opts.rooms) for (const id of this.rooms.get(room) ?? []) take(id);
+    } else {
+      const seen = new Set<SocketId>();
+      for (const room of opts.rooms) {
+        for (const id of this.rooms.get(room) ?? []) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          take(id);
+        }
+      }
+    }
+    return selected;
+  }
+
+  #exceptIds(except: ReadonlySet<Room> | undefined): Set<SocketId> | undefined {
+    if (!except || except.size === 0) return undefined;
     const ids = new Set<SocketId>();
-    if (!except) return ids;
     for (const room of except) {
       const members = this.rooms.get(room);
       if (members) for (const id of members) ids.add(id);
