@@ -18,7 +18,9 @@ export interface AttachableEngine extends EngineLike {
 export function createEngine(options: EngineOptions & { path: string }): AttachableEngine {
   const engine = new Engine(options) as Engine & AttachableEngine;
   engine.attachTo = (srv, path) => {
-    const httpServer = typeof srv === "number" ? createServer() : srv;
+    // A server made here answers what is not the engine's with 404, as Socket.IO's does.
+    const httpServer =
+      typeof srv === "number" ? createServer((_req, res) => res.writeHead(404).end()) : srv;
     const detach = engine.attach(httpServer, { path });
     if (typeof srv === "number") httpServer.listen(srv);
     return { httpServer, detach };

@@ -255,11 +255,13 @@ export class Server<
     this.#engine?.close();
     // An engine closes its sessions; close whatever one left open (and its timers) ourselves.
     for (const client of [...this.#clients]) client.close();
-    this.#detach?.();
+    // Stay attached until the HTTP server has closed: a request arriving meanwhile is answered by
+    // the engine (unknown sid) instead of reaching no listener and holding close() open.
     const httpServer = this.httpServer;
     if (httpServer?.listening) {
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     }
+    this.#detach?.();
     this.#state = "closed";
     fn?.();
   }
