@@ -13,6 +13,7 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { checkOrigin, isPreflight } from "./cors.js";
+import { type CredentialProof, keepsCookie, withholdCookie } from "./credentials.js";
 import { trace } from "./debug.js";
 import { EngineError, type EngineIoErrorCode, engineIoErrorMessages } from "./errors.js";
 import {
@@ -338,7 +339,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (session.state === "closed") return;
     session.open(held);
     trace("handshake", { sid: id, transport: transport.name, held });
-    if (!held) this.emit("connection", session);
+    if (held) return;
+    this.limitCredentials(session, req, "handshake");
+    this.emit("connection", session);
+  }
+
+  /**
+   * Before the application sees a session: a cross-origin one keeps its handshake's cookie only
+   * when configured (see credentials.ts); `req` is the request that showed its origin.
+   */
+  private limitCredentials(session: Session, req: IncomingMessage, proof: CredentialProof): void {
+    if (keepsCookie(req, proof, this.options.cors?.credentials === true)) return;
+    if (session.request.headers.cookie === undefined) return;
+    withholdCookie(session.request);
+    trace("cookie withheld", { sid: session.id, origin: req.headers.origin, proof });
   }
 
   /**
@@ -353,6 +367,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const session = this._sessions.get(sid);
     if (session?.confirm()) {
       trace("origin proven", { sid, origin: req.headers.origin });
+      this.limitCredentials(session, req, upgrade ? "upgrade" : "post");
       this.emit("connection", session);
     }
   }

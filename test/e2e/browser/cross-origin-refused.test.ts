@@ -12,7 +12,8 @@
  * - jsonp: the <script> GET carries no Origin, so its handshake passes and the session is held;
  *   the CONNECT POST carries the page's Origin, is refused, and the session is closed. The
  *   committed client then reports no connect_error (client bug, see below).
- * - htmlfile: the <iframe> GET carries no Origin; its `o` (the page's origin) is refused (403);
+ * - htmlfile: the <iframe> GET carries no Origin; its `o` (the page's origin) is refused (403)
+ *   with the origin policy, before any engine middleware;
  *   the client reports connect_error.
  * Then the same page without the client, as an attacker would: it reads the sid of a jsonp
  * handshake through `___sb`, sends CONNECT and an event in credentialed no-cors POSTs and tries
@@ -139,12 +140,11 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
             // The browser sent the cookie with every request it could: proof that it had one.
             assert.ok(site.sightings.some((s) => s.layer === "http" && s.transport === t));
             const engineSteps = site.sightings.filter((s) => s.layer === "engine");
-            if (t === "jsonp" || t === "htmlfile") {
-              // Their handshake GET (<script>, <iframe>) carries no Origin, so it passes the origin
-              // policy and reaches engine middlewares (`io.engine.use`) with the cookie. For
-              // jsonp that is inherent; for htmlfile the engine could refuse the `o` parameter
-              // before running middlewares (engine finding). jsonp's polls after the handshake are
-              // such GETs too. No POST of the page gets that far.
+            if (t === "jsonp") {
+              // Its handshake GET (<script>) carries no Origin, so it passes the origin policy and
+              // reaches engine middlewares (`io.engine.use`) with the cookie: inherent to jsonp
+              // (its polls are such GETs too). No POST of the page gets that far. (htmlfile's
+              // iframe GET names the page in `o`, which the engine refuses before any middleware.)
               assert.ok(engineSteps.length > 0);
               for (const s of engineSteps)
                 assert.deepEqual([s.method, s.origin], ["GET", undefined]);
