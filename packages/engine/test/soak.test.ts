@@ -14,7 +14,8 @@ import type { Session } from "../src/index.js";
 import { type Harness, Peer, send, startEngine, url } from "./helpers.js";
 import { RawStream, runHtmlFile, runJsonp, sseEvents } from "./stream-helpers.js";
 
-const PER_KIND = Number(process.env.SOAK_SESSIONS ?? 200);
+// Issue 3 asks for 2,000 of each kind; SOAK_SESSIONS lowers it for a quick local run.
+const PER_KIND = Number(process.env.SOAK_SESSIONS ?? 2000);
 const BATCH = 50;
 
 setFlagsFromString("--expose-gc");
