@@ -65,12 +65,13 @@ function serveWs(http: HttpServer): void {
 
 /** Loads the Server class of a target, or explains why it cannot. */
 async function loadIoServer(target: "socket.io" | "switchboard"): Promise<IoServerClass | string> {
-  // Switchboard is loaded by a computed URL so that the typecheck does not depend on a package
-  // that is still being written.
+  // Switchboard runs from its build (dist/, made by `npm run build`, which `npm run bench` runs
+  // first), as users run it and as socket.io runs from its published JavaScript. The computed URL
+  // keeps the typecheck independent of the build.
   const specifier =
     target === "socket.io"
       ? "socket.io"
-      : pathToFileURL(join(repoRoot, "packages", "server", "src", "index.ts")).href;
+      : pathToFileURL(join(repoRoot, "packages", "server", "dist", "index.js")).href;
   try {
     const mod = (await import(specifier)) as { Server?: unknown };
     if (typeof mod.Server !== "function") return `${target} does not export a Server class`;

@@ -42,7 +42,8 @@ export type StartResult =
 export function startServer(target: TargetName, timeoutMs = 20_000): Promise<StartResult> {
   const child = fork(serverScript, [target], {
     cwd: repoRoot,
-    execArgv: ["--expose-gc", "--conditions=source", "--import", "tsx"],
+    // No "source" condition: workspace packages resolve to their built dist/, not to TypeScript.
+    execArgv: ["--expose-gc", "--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   if (child.pid !== undefined) pin(child.pid, SERVER_CPU);
