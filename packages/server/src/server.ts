@@ -55,6 +55,23 @@ type Broadcast<E extends EventsMap, D> = BroadcastOperator<
 >;
 type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
 
+/** Event names `io.on()` takes: the server's reserved events and the server-side events. */
+type ServerEventName<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> = ReservedOrUserEventNames<ServerReservedEvents<L, E, S, D>, S>;
+
+/** The listener `io.on(ev, listener)` takes for the event `Ev`. */
+type ServerListener<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+  Ev extends ServerEventName<L, E, S, D>,
+> = ReservedOrUserListener<ServerReservedEvents<L, E, S, D>, S, Ev>;
+
 /** A Socket.IO v5-compatible server. */
 export class Server<
     ListenEvents extends EventsMap = DefaultEventsMap,
@@ -269,64 +286,32 @@ export class Server<
   // -- listeners other than "new_namespace" go to the main namespace ------------------------------
   // ("connection", and events from other servers' serverSideEmit, as in Socket.IO)
 
-  override on<
-    Ev extends ReservedOrUserEventNames<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents
-    >,
-  >(
+  override on<Ev extends ServerEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents,
-      Ev
-    >,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    if (ev !== "new_namespace") {
-      this.sockets.on(ev as "connection", listener as never);
-      return this;
-    }
-    return super.on(ev, listener as never);
+    return this.#route("on", ev, listener);
   }
 
-  override once<
-    Ev extends ReservedOrUserEventNames<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents
-    >,
-  >(
+  override once<Ev extends ServerEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents,
-      Ev
-    >,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    if (ev !== "new_namespace") {
-      this.sockets.once(ev as "connection", listener as never);
-      return this;
-    }
-    return super.once(ev, listener as never);
+    return this.#route("once", ev, listener);
   }
 
-  override off<
-    Ev extends ReservedOrUserEventNames<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents
-    >,
-  >(
+  override off<Ev extends ServerEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-      ServerSideEvents,
-      Ev
-    >,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    if (ev !== "new_namespace") {
-      this.sockets.off(ev as "connection", listener as never);
-      return this;
-    }
-    return super.off(ev, listener as never);
+    return this.#route("off", ev, listener);
+  }
+
+  /** "new_namespace" stays on the server; every other event goes to the main namespace. */
+  #route(method: "on" | "once" | "off", ev: string | symbol, listener: unknown): this {
+    if (ev === "new_namespace") super[method](ev, listener as never);
+    else this.sockets[method](ev as "connection", listener as never);
+    return this;
   }
 
   // -- the main namespace's API -----------------------------------------------------------------
