@@ -5,8 +5,9 @@
  * `echo` events are acknowledged with their arguments, and right after CONNECT the server sends
  * `hello` and a binary event. Every engine packet it receives is recorded as its wire string.
  */
-import { EventEmitter } from "node:events";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventEmitter, once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { decodeEnginePayload, encodeEnginePacket } from "@switchboard/protocol";
 import { WebSocketServer } from "ws";
@@ -329,4 +330,31 @@ export function received(fake: FakeEngine, wire: string): Promise<void> {
     };
     fake.on("packet", check);
   });
+}
+
+/** A fake engine on an HTTP server of its own (127.0.0.1, a free port), WebSocket upgrades included. */
+export async function startFake(): Promise<{
+  fake: FakeEngine;
+  http: Server;
+  url: string;
+  close(): Promise<void>;
+}> {
+  const fake = new FakeEngine();
+  const http = createServer((req, res) => {
+    if (!fake.handle(req, res)) res.writeHead(404).end();
+  });
+  http.on("upgrade", (req, socket, head) => fake.handleUpgrade(req, socket, head));
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    fake,
+    http,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: async () => {
+      fake.close();
+      http.closeAllConnections();
+      http.close();
+      await once(http, "close");
+    },
+  };
 }

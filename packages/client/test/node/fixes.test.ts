@@ -6,41 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { io, sse } from "@switchboard/client";
 import { Engine } from "@switchboard/engine";
 import { EngineClient } from "../../src/core/engine.ts";
 import { resolveManagerOptions } from "../../src/core/options.ts";
-import { FakeEngine, received } from "../fake-engine.ts";
+import { received, startFake } from "../fake-engine.ts";
 import { next } from "../helpers.ts";
-
-async function startFake(): Promise<{
-  fake: FakeEngine;
-  http: Server;
-  url: string;
-  close(): Promise<void>;
-}> {
-  const fake = new FakeEngine();
-  const http = createServer((req, res) => {
-    if (!fake.handle(req, res)) res.writeHead(404).end();
-  });
-  http.on("upgrade", (req, socket, head) => fake.handleUpgrade(req, socket, head));
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  return {
-    fake,
-    http,
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    close: async () => {
-      fake.close();
-      http.closeAllConnections();
-      http.close();
-      await once(http, "close");
-    },
-  };
-}
 
 test("a probe that fails while polling pauses: polling resumes and keeps delivering", async () => {
   const { fake, url, close } = await startFake();

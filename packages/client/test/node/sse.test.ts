@@ -3,38 +3,11 @@
  * ladder's fallback when an event stream stalls (a proxy that buffers it).
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { test } from "node:test";
 import { forgetTransports, io } from "@switchboard/client";
-import { FakeEngine, received } from "../fake-engine.ts";
+import { received, startFake } from "../fake-engine.ts";
 import { next, startServer } from "../helpers.ts";
-
-async function startFake(): Promise<{
-  fake: FakeEngine;
-  http: import("node:http").Server;
-  url: string;
-  close(): Promise<void>;
-}> {
-  const fake = new FakeEngine();
-  const http = createServer((req, res) => {
-    if (!fake.handle(req, res)) res.writeHead(404).end();
-  });
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  return {
-    fake,
-    http,
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    close: async () => {
-      fake.close();
-      http.closeAllConnections();
-      http.close();
-      await once(http, "close");
-    },
-  };
-}
 
 test("sse: handshake on the stream, events, binary and acks both ways", async () => {
   const { fake, url, close } = await startFake();
@@ -94,11 +67,10 @@ test("sse: a stream that never delivers (buffering proxy) falls back to polling"
 for (const noopAfterProbe of [false, true]) {
   const order = noopAfterProbe ? "3probe then noop" : "noop then 3probe";
   test(`sse upgrades to websocket (${order}): waits for the stream's noop, nothing lost`, async () => {
-    const { fake, url, close, http } = await startFake();
+    const { fake, url, close } = await startFake();
     fake.upgrades = ["websocket"];
     fake.noopAfterProbe = noopAfterProbe;
     fake.duringUpgrade = ['42["during","upgrade"]'];
-    http.on("upgrade", (req, socket, head) => fake.handleUpgrade(req, socket, head));
     const socket = io(url, { forceNew: true, path: "/fake/", transports: ["sse", "websocket"] });
     const during: unknown[] = [];
     socket.on("during", (v) => during.push(v));
