@@ -279,11 +279,14 @@ export class Session extends EventEmitter<SessionEvents> {
     this.emit("packetCreate", packet);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
+      process.nextTick(Session.scheduledFlush, this);
     }
+  }
+
+  /** The once-per-tick flush (static: no closure per scheduling). */
+  private static scheduledFlush(session: Session): void {
+    session.flushScheduled = false;
+    session.flush();
   }
 
   private flush(): void {
@@ -293,17 +296,22 @@ export class Session extends EventEmitter<SessionEvents> {
     this.queue = [];
     this.queuedBytes = 0;
     this.batchesInFlight++;
-    const callbacks = batch.flatMap((q) => (q.callback ? [q.callback] : []));
-    this._transport.send(
-      batch.map((q) => q.packet),
-      { compress: batch.some((q) => q.compress) },
-      () => this.onBatchWritten(callbacks),
-    );
+    // One pass over the batch: its packets, whether any asks for compression, its callbacks.
+    const packets: EnginePacket[] = new Array(batch.length);
+    let compress = false;
+    let callbacks: (() => void)[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const queued = batch[i]!;
+      packets[i] = queued.packet;
+      if (queued.compress) compress = true;
+      if (queued.callback) (callbacks ??= []).push(queued.callback);
+    }
+    this._transport.send(packets, { compress }, () => this.onBatchWritten(callbacks));
   }
 
-  private onBatchWritten(callbacks: readonly (() => void)[]): void {
+  private onBatchWritten(callbacks: readonly (() => void)[] | undefined): void {
     this.batchesInFlight--;
-    for (const callback of callbacks) callback();
+    if (callbacks) for (const callback of callbacks) callback();
     if (this.queue.length === 0 && this.batchesInFlight === 0) {
       if (this._state === "open") this.emit("drain");
       this.closeWhenFlushed();
