@@ -304,7 +304,10 @@ export class Session extends EventEmitter<SessionEvents> {
       const queued = batch[i]!;
       packets[i] = queued.packet;
       if (queued.compress) compress = true;
-      if (queued.callback) (callbacks ??= []).push(queued.callback);
+      if (queued.callback) {
+        callbacks ??= [];
+        callbacks.push(queued.callback);
+      }
     }
     this._transport.send(packets, { compress }, () => this.onBatchWritten(callbacks));
   }
