@@ -102,6 +102,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       options: this.options,
       decorateHeaders: (headers, req, initial) => this.decorateHeaders(headers, req, initial),
       upgradesOf: (name) => this.upgradesOf(name),
+      sessionClosed: (session) => {
+        if (this._sessions.get(session.id) === session) this._sessions.delete(session.id);
+      },
     };
     this.factories = new Map(
       this.options.transports.map((name) => [name, transportRegistry.get(name)!(this.ctx)]),
@@ -332,7 +335,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   ): void {
     const session = new Session(id, req, transport, this.ctx);
     this._sessions.set(id, session);
-    session.once("close", () => this._sessions.delete(id));
     // The handshake request first (a poll then waits), so the open packet goes out alone on it.
     beforeOpen?.();
     // Its client may have left while the handshake was checked: the session is closed already.

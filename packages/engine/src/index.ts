@@ -21,6 +21,7 @@ export {
   EngineIoErrorCode,
   engineIoErrorMessages,
 } from "./errors.js";
+export type { HandshakeRequest } from "./handshake-request.js";
 export { generateSessionId, nodeTagOf } from "./ids.js";
 export {
   type AllowRequest,

@@ -7,8 +7,9 @@ import type { IncomingMessage } from "node:http";
 import type { EnginePacket, OpenPacketData } from "@switchboard/protocol";
 import { trace } from "./debug.js";
 import type { EngineError } from "./errors.js";
+import { type HandshakeRequest, keepRequest } from "./handshake-request.js";
 import type { ResolvedEngineOptions } from "./options.js";
-import type { ServerTransport, TransportSink } from "./transport.js";
+import type { ServerTransport, TransportFailure, TransportSink } from "./transport.js";
 import { UpgradeAttempt } from "./upgrade.js";
 
 /**
@@ -43,6 +44,8 @@ export interface SessionContext {
   readonly options: ResolvedEngineOptions;
   /** Transports a session currently on `transport` may upgrade to. */
   upgradesOf(transport: string): readonly string[];
+  /** Called once as the session closes, before its "close" event. */
+  sessionClosed(session: Session): void;
 }
 
 /** Events of a session and their arguments. */
@@ -73,12 +76,18 @@ function sizeOf(data: EnginePacket["data"]): number {
   return (data as ArrayBufferLike | ArrayBufferView).byteLength;
 }
 
-/** One client of the engine. Created by the engine at the handshake. */
-export class Session extends EventEmitter<SessionEvents> {
+/**
+ * One client of the engine. Created by the engine at the handshake. It is its transport's sink
+ * (the `onTransport*` methods): a session allocates nothing per transport report.
+ */
+export class Session extends EventEmitter<SessionEvents> implements TransportSink {
   /** The session id (`sid`). */
   readonly id: string;
-  /** The handshake request. */
-  readonly request: IncomingMessage;
+  /**
+   * What the session keeps of its handshake request: method, url, headers, httpVersion, socket
+   * (and `connection`), and what middlewares attached to it (see handshake-request.ts).
+   */
+  readonly request: HandshakeRequest;
   /** Engine.IO protocol revision. */
   readonly protocol = 4 as const;
   /** The client's address as seen on the handshake's socket. */
@@ -97,12 +106,6 @@ export class Session extends EventEmitter<SessionEvents> {
   private closeTimer: NodeJS.Timeout | undefined;
   /** The old transport closed while an upgrade waited for `5` (see onTransportClose). */
   private previousClosed = false;
-  private readonly sink: TransportSink = {
-    packet: (packet) => this.onPacket(packet),
-    error: (reason, error) => this.finish(reason, error),
-    close: () => this.onTransportClose(),
-    drain: () => this.onTransportDrain(),
-  };
 
   /** @internal Sessions are created by the engine. */
   constructor(
@@ -113,10 +116,10 @@ export class Session extends EventEmitter<SessionEvents> {
   ) {
     super();
     this.id = id;
-    this.request = request;
+    this.request = keepRequest(request);
     this.remoteAddress = request.socket.remoteAddress ?? "";
     this._transport = transport;
-    transport.setSink(this.sink);
+    transport.setSink(this);
   }
 
   /** "opening" → "open" → "closing" → "closed". */
@@ -261,7 +264,7 @@ export class Session extends EventEmitter<SessionEvents> {
     previous.close("discard");
     previous.setSink(null);
     this._transport = next;
-    next.setSink(this.sink);
+    next.setSink(this);
     trace("session upgraded", { sid: this.id, from: previous.name, to: next.name });
     this.emit("upgrade", next);
     this.flush();
@@ -330,17 +333,25 @@ export class Session extends EventEmitter<SessionEvents> {
    * A client that paused its old transport for an upgrade may close it (a stream) before the
    * server reads its `5` on the new one: the session then waits for the upgrade to end.
    */
-  private onTransportClose(): void {
+  /** @internal The transport's report: its peer closed it. */
+  onTransportClose(): void {
     if (this.upgrade?.state === "probed") this.previousClosed = true;
     else this.finish("transport close");
   }
 
-  private onTransportDrain(): void {
+  /** @internal The transport's report: it can take a write. */
+  onTransportDrain(): void {
     if (this.upgrade?.state === "probed") this.releaseOldTransport();
     else this.flush();
   }
 
-  private onPacket(packet: EnginePacket): void {
+  /** @internal The transport's report: it failed. */
+  onTransportError(reason: TransportFailure, error: EngineError): void {
+    this.finish(reason, error);
+  }
+
+  /** @internal The transport's report: a packet from the client. */
+  onTransportPacket(packet: EnginePacket): void {
     // A client that closes while the server closes: nothing is left to wait for.
     if (this._state === "closing" && packet.type === "close") this.finish("forced close");
     if (this._state !== "open") return;
@@ -365,11 +376,18 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private schedulePing(): void {
     clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => {
-      if (this._state !== "open" && this._state !== "opening") return;
-      this.enqueue({ type: "ping" }, false, undefined);
-      this.pongTimer = setTimeout(() => this.finish("ping timeout"), this.ctx.options.pingTimeout);
-    }, this.ctx.options.pingInterval);
+    this.pingTimer = setTimeout(Session.pingDue, this.ctx.options.pingInterval, this);
+  }
+
+  /** The heartbeat's timers call these with the session (static: no closure per session). */
+  private static pingDue(session: Session): void {
+    if (session._state !== "open" && session._state !== "opening") return;
+    session.enqueue({ type: "ping" }, false, undefined);
+    session.pongTimer = setTimeout(Session.pongMissed, session.ctx.options.pingTimeout, session);
+  }
+
+  private static pongMissed(session: Session): void {
+    session.finish("ping timeout");
   }
 
   /** The one way into "closed": everything is released, "close" is emitted once. */
@@ -388,6 +406,7 @@ export class Session extends EventEmitter<SessionEvents> {
     // The peer that closed needs no close packet: a poll it left waiting is released with a noop.
     this._transport.close(reason === "transport close" ? "discard" : "immediate");
     trace("session closed", { sid: this.id, reason, error: description?.code });
+    this.ctx.sessionClosed(this);
     this.emit("close", reason, description);
   }
 }

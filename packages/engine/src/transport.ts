@@ -15,16 +15,19 @@ export type TransportFailure = "transport error" | "parse error";
 /** How a transport is closed; see {@link ServerTransport.close}. */
 export type TransportCloseMode = "graceful" | "immediate" | "discard";
 
-/** Where a transport reports what happens on it. */
+/**
+ * Where a transport reports what happens on it. The session is its own sink (methods, not one
+ * closure per report and session), hence the `onTransport` prefix on its methods.
+ */
 export interface TransportSink {
   /** A packet arrived from the peer. */
-  packet(packet: EnginePacket): void;
+  onTransportPacket(packet: EnginePacket): void;
   /** The transport failed; it is unusable afterwards. */
-  error(reason: TransportFailure, error: EngineError): void;
+  onTransportError(reason: TransportFailure, error: EngineError): void;
   /** The peer closed the transport. */
-  close(): void;
+  onTransportClose(): void;
   /** The transport can take a `send()` now. */
-  drain(): void;
+  onTransportDrain(): void;
 }
 
 /** A server transport carrying engine packets for one session. */

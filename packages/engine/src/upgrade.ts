@@ -33,10 +33,11 @@ export class UpgradeAttempt {
     private readonly hooks: UpgradeHooks,
   ) {
     const sink: TransportSink = {
-      packet: (packet) => this.onPacket(packet),
-      error: (_reason, error) => this.fail(error),
-      close: () => this.fail(new EngineError("UPGRADE_FAILED", "The new transport closed")),
-      drain: () => {},
+      onTransportPacket: (packet) => this.onPacket(packet),
+      onTransportError: (_reason, error) => this.fail(error),
+      onTransportClose: () =>
+        this.fail(new EngineError("UPGRADE_FAILED", "The new transport closed")),
+      onTransportDrain: () => {},
     };
     transport.setSink(sink);
     this.timer = setTimeout(() => this.fail(new EngineError("UPGRADE_TIMEOUT")), timeout);

@@ -41,10 +41,10 @@ function setup() {
   const transport = new PollingTransport({ options, decorateHeaders: () => {} }, false);
   const reports: string[] = [];
   const sink: TransportSink = {
-    packet: (p) => reports.push(`packet ${p.type}`),
-    error: (reason, error: EngineError) => reports.push(`${reason} ${error.code}`),
-    close: () => reports.push("close"),
-    drain: () => reports.push("drain"),
+    onTransportPacket: (p) => reports.push(`packet ${p.type}`),
+    onTransportError: (reason, error: EngineError) => reports.push(`${reason} ${error.code}`),
+    onTransportClose: () => reports.push("close"),
+    onTransportDrain: () => reports.push("drain"),
   };
   transport.setSink(sink);
   const req = { method: "GET", headers: {} } as IncomingMessage;

@@ -3,7 +3,6 @@
  * routes them to the sockets of the namespaces it joined (several on one connection), enforces
  * `connectTimeout`, and closes the connection on any malformed packet ("parse error").
  */
-import type { IncomingMessage } from "node:http";
 import {
   type EncodedSocketPacket,
   encodeSocketPacket,
@@ -16,7 +15,12 @@ import { debug, parseErrorChannel } from "./debug.js";
 import { InvalidNamespaceError, ProtocolViolationError } from "./errors.js";
 import type { Namespace } from "./namespace.js";
 import { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
-import type { EngineSession, SessionCloseReason, SessionData } from "./session.js";
+import type {
+  EngineSession,
+  HandshakeRequest,
+  SessionCloseReason,
+  SessionData,
+} from "./session.js";
 import type { Socket } from "./socket.js";
 import type { EventsMap } from "./typed-events.js";
 
@@ -39,6 +43,10 @@ export interface ClientHost {
 /** The engine's send options, shared by every write instead of one object per packet. */
 const SEND_COMPRESSED = Object.freeze({ compress: true });
 const SEND_UNCOMPRESSED = Object.freeze({ compress: false });
+
+/** The session of a client points back to it (see Client's static listeners). */
+const CLIENT = Symbol("switchboard.client");
+type TaggedSession = EngineSession & { [CLIENT]: Client };
 
 /** "open" until the engine session closes or a parse error closes it. */
 export type ClientState = "open" | "closed";
@@ -65,17 +73,10 @@ export class Client {
     this.#server = server;
     this.conn = conn;
     this.#decoder = new SocketDecoder(server.options.codecLimits);
-    // Assigned here rather than as arrow-function class fields: a field initialiser gets a
-    // `name` property under keep-names transpilers (tsx, esbuild), ~300 bytes per connection.
-    this.#onmessage = (data) => this.#ondata(data);
-    this.#onengineclose = (reason, description) => this.#onclose(reason, description);
-    conn.on("message", this.#onmessage);
-    conn.on("close", this.#onengineclose);
-    this.#connectTimer = setTimeout(() => {
-      if (this.#sockets.size > 0 || this.#state !== "open") return;
-      debug("session %s joined no namespace within connectTimeout: closing", conn.id);
-      this.close();
-    }, server.options.connectTimeout);
+    (conn as TaggedSession)[CLIENT] = this;
+    conn.on("message", Client.#onSessionMessage);
+    conn.on("close", Client.#onSessionClose);
+    this.#connectTimer = setTimeout(Client.#onConnectTimeout, server.options.connectTimeout, this);
   }
 
   /** The engine session id. */
@@ -83,8 +84,8 @@ export class Client {
     return this.conn.id;
   }
 
-  /** The handshake request. */
-  get request(): IncomingMessage {
+  /** What the engine kept of the handshake request. */
+  get request(): HandshakeRequest {
     return this.conn.request;
   }
 
@@ -140,9 +141,26 @@ export class Client {
     for (const socket of [...this.#sockets.values()]) socket._onclose(reason);
   }
 
-  /** The engine session's listeners (removed on close). */
-  readonly #onmessage: (data: string | Buffer) => void;
-  readonly #onengineclose: (reason: SessionCloseReason, description?: Error) => void;
+  // The session's listeners and the connect timer's callback are static, shared by every client
+  // (the session carries its client): no closures per connection.
+  // `this` is the session (an EventEmitter calls its listeners on itself).
+  static readonly #onSessionMessage = function (this: EngineSession, data: string | Buffer) {
+    (this as TaggedSession)[CLIENT].#ondata(data);
+  };
+
+  static readonly #onSessionClose = function (
+    this: EngineSession,
+    reason: SessionCloseReason,
+    description?: Error,
+  ) {
+    (this as TaggedSession)[CLIENT].#onclose(reason, description);
+  };
+
+  static #onConnectTimeout(client: Client): void {
+    if (client.#sockets.size > 0 || client.#state !== "open") return;
+    debug("session %s joined no namespace within connectTimeout: closing", client.conn.id);
+    client.close();
+  }
 
   #ondata(data: string | Buffer): void {
     let packet: SocketPacket | undefined;
@@ -235,8 +253,8 @@ export class Client {
   #onclose(reason: SessionCloseReason, description?: Error): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    this.conn.off("message", this.#onmessage);
-    this.conn.off("close", this.#onengineclose);
+    this.conn.off("message", Client.#onSessionMessage);
+    this.conn.off("close", Client.#onSessionClose);
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     for (const socket of [...this.#sockets.values()]) socket._onclose(reason, description);

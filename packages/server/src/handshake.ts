@@ -2,12 +2,12 @@
  * The handshake details a socket carries (`socket.handshake`), built from the engine session's
  * handshake request and the CONNECT packet's auth payload.
  */
-import type { IncomingMessage } from "node:http";
+import type { HandshakeRequest } from "@switchboard/engine";
 
 /** What the client presented when it connected, as Socket.IO exposes it. */
 export interface Handshake {
   /** Headers of the handshake request. */
-  headers: IncomingMessage["headers"];
+  headers: HandshakeRequest["headers"];
   /** When the socket was created, as `new Date().toString()`. */
   time: string;
   /** Remote address of the handshake request. */
@@ -31,7 +31,7 @@ export interface Handshake {
  * when the socket was created (ms since the epoch).
  */
 export function buildHandshake(
-  request: IncomingMessage,
+  request: HandshakeRequest,
   auth: Record<string, unknown>,
   issued: number = Date.now(),
 ): Handshake {
@@ -44,7 +44,7 @@ export function buildHandshake(
       prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   const socket = request.socket as
-    | (IncomingMessage["socket"] & { encrypted?: boolean })
+    | (HandshakeRequest["socket"] & { encrypted?: boolean })
     | undefined;
   return {
     headers: request.headers,

@@ -53,6 +53,7 @@ export { Server, type ServerReservedEvents, type ServerState } from "./server.js
 export type {
   EngineLike,
   EngineSession,
+  HandshakeRequest,
   SessionCloseReason,
   SessionData,
   SessionState,

@@ -3,7 +3,9 @@
  * interfaces, not the engine's classes, so that it can be tested with a session double and so
  * that any engine with this shape (the contract of issue 3) can carry it.
  */
-import type { IncomingMessage } from "node:http";
+import type { HandshakeRequest } from "@switchboard/engine";
+
+export type { HandshakeRequest };
 
 /** Why an engine session closed. */
 export type SessionCloseReason =
@@ -23,8 +25,8 @@ export type SessionData = string | Buffer | ArrayBuffer | ArrayBufferView;
 /** One engine session (one client connection), as the server sees it. */
 export interface EngineSession {
   readonly id: string;
-  /** The handshake request. */
-  readonly request: IncomingMessage;
+  /** What the engine kept of the handshake request (headers, url, socket, middleware additions). */
+  readonly request: HandshakeRequest;
   readonly transport: { readonly name: string };
   readonly state: SessionState;
   /** True when the transport can take a write now (a `volatile` packet is dropped otherwise). */

@@ -5,7 +5,6 @@
  * disconnect reasons.
  */
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import {
   type EncodedSocketPacket,
   encodeSocketPacket,
@@ -31,7 +30,7 @@ import {
   RECOVERABLE_DISCONNECT_REASONS,
   RESERVED_EVENTS,
 } from "./reserved.js";
-import type { EngineSession } from "./session.js";
+import type { EngineSession, HandshakeRequest } from "./session.js";
 import {
   type AckResult,
   type DecorateAcknowledgements,
@@ -179,8 +178,11 @@ export class Socket<
     return this.client.conn;
   }
 
-  /** The handshake HTTP request. */
-  get request(): IncomingMessage {
+  /**
+   * What the engine kept of the handshake HTTP request: method, url, headers, socket, and what
+   * middlewares attached (`request.session`, `request.user`); not the stream itself.
+   */
+  get request(): HandshakeRequest {
     return this.client.request;
   }
 

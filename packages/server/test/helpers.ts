@@ -3,11 +3,11 @@
  * wire strings, and an engine that announces such sessions.
  */
 import { EventEmitter } from "node:events";
-import type { IncomingMessage } from "node:http";
 import { Server, type ServerOptions } from "@switchboard/server";
 import type {
   EngineLike,
   EngineSession,
+  HandshakeRequest,
   SessionCloseReason,
   SessionData,
   SessionState,
@@ -18,7 +18,7 @@ let nextId = 0;
 /** A session that records every frame sent to it. */
 export class FakeSession extends EventEmitter implements EngineSession {
   readonly id = `sess${nextId++}`;
-  readonly request: IncomingMessage;
+  readonly request: HandshakeRequest;
   readonly transport = { name: "websocket" };
   state: SessionState = "open";
   writable = true;
@@ -34,7 +34,7 @@ export class FakeSession extends EventEmitter implements EngineSession {
       url,
       headers: { host: "localhost", ...headers },
       socket: { remoteAddress: "127.0.0.1" },
-    } as unknown as IncomingMessage;
+    } as unknown as HandshakeRequest;
   }
 
   send(data: SessionData, options?: { compress?: boolean }): this {

@@ -100,7 +100,7 @@ export class PollingTransport implements ServerTransport {
 
   private fail(error: EngineError): void {
     trace("polling error", { code: error.code });
-    this.sink?.error("transport error", error);
+    this.sink?.onTransportError("transport error", error);
   }
 
   private onPoll(req: IncomingMessage, res: ServerResponse): void {
@@ -127,7 +127,7 @@ export class PollingTransport implements ServerTransport {
         this.fail(new EngineError("POLL_ABORTED"));
       }
     });
-    this.sink?.drain();
+    this.sink?.onTransportDrain();
   }
 
   /** The answer to a poll carrying `payload`; JSONP wraps it in a script. */

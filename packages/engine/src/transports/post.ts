@@ -96,7 +96,7 @@ export class PostReceiver {
       if (!isProtocolError(err)) throw err;
       const error = new EngineError("PARSE_ERROR", err.message, {}, { cause: err });
       writeError(res, new EngineError("BAD_REQUEST", err.message));
-      sinkOf()?.error("parse error", error);
+      sinkOf()?.onTransportError("parse error", error);
       return;
     }
     if (sinkOf() === null) {
@@ -107,7 +107,7 @@ export class PostReceiver {
     for (const packet of packets) {
       const sink = sinkOf();
       if (sink === null) return;
-      sink.packet(packet);
+      sink.onTransportPacket(packet);
     }
   }
 }

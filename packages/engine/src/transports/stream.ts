@@ -97,7 +97,7 @@ export abstract class StreamTransport implements ServerTransport {
 
   private fail(error: EngineError): void {
     trace("stream error", { transport: this.name, code: error.code });
-    this.sink?.error("transport error", error);
+    this.sink?.onTransportError("transport error", error);
   }
 
   private onStream(req: IncomingMessage, res: ServerResponse): void {
@@ -120,12 +120,12 @@ export abstract class StreamTransport implements ServerTransport {
     const prelude = this.prelude(req);
     if (prelude !== "") res.write(prelude);
     res.on("drain", () => {
-      if (this.state === "open") this.sink?.drain();
+      if (this.state === "open") this.sink?.onTransportDrain();
     });
     res.on("close", () => this.onGone());
     trace("stream open", { transport: this.name, url: req.url });
     this.startKeepAlive();
-    this.sink?.drain();
+    this.sink?.onTransportDrain();
   }
 
   private startKeepAlive(): void {
@@ -146,6 +146,6 @@ export abstract class StreamTransport implements ServerTransport {
     this.state = "closed";
     clearInterval(this.heartbeat);
     trace("stream closed by peer", { transport: this.name });
-    this.sink?.close();
+    this.sink?.onTransportClose();
   }
 }

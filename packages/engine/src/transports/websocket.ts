@@ -17,6 +17,23 @@ import type {
   UpgradeTransportFactory,
 } from "../transport.js";
 
+/**
+ * The `ws` listeners are these module functions, shared by every connection (`this` is the
+ * WebSocket, which carries its transport): no closures per connection.
+ */
+const TRANSPORT = Symbol("switchboard.transport");
+type TaggedWebSocket = WebSocket & { [TRANSPORT]: WebSocketTransport };
+
+function onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as TaggedWebSocket)[TRANSPORT].onMessage(data, isBinary);
+}
+function onWsError(this: WebSocket, err: Error): void {
+  (this as TaggedWebSocket)[TRANSPORT].onError(err);
+}
+function onWsClose(this: WebSocket): void {
+  (this as TaggedWebSocket)[TRANSPORT].onClose();
+}
+
 /** The WebSocket transport of one session. */
 export class WebSocketTransport implements ServerTransport {
   readonly name = "websocket";
@@ -30,19 +47,10 @@ export class WebSocketTransport implements ServerTransport {
     private readonly socket: Duplex,
     private readonly deflateThreshold: number | undefined,
   ) {
-    ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on("error", (err) => {
-      this.sink?.error(
-        "transport error",
-        new EngineError("TRANSPORT_ERROR", err.message, {}, { cause: err }),
-      );
-    });
-    ws.on("close", () => {
-      const sink = this.sink;
-      this.closed = true;
-      this.sink = null;
-      sink?.close();
-    });
+    (ws as TaggedWebSocket)[TRANSPORT] = this;
+    ws.on("message", onWsMessage);
+    ws.on("error", onWsError);
+    ws.on("close", onWsClose);
   }
 
   get writable(): boolean {
@@ -59,7 +67,7 @@ export class WebSocketTransport implements ServerTransport {
     const written = (): void => {
       if (--this.pendingWrites !== 0) return;
       onWritten?.();
-      if (!this.closed) this.sink?.drain();
+      if (!this.closed) this.sink?.onTransportDrain();
     };
     // One frame per packet, but one TCP write per batch: without the cork every frame is a
     // writev system call of its own, most of a busy server's CPU time.
@@ -88,7 +96,24 @@ export class WebSocketTransport implements ServerTransport {
     onClosed?.();
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  /** @internal */
+  onError(err: Error): void {
+    this.sink?.onTransportError(
+      "transport error",
+      new EngineError("TRANSPORT_ERROR", err.message, {}, { cause: err }),
+    );
+  }
+
+  /** @internal */
+  onClose(): void {
+    const sink = this.sink;
+    this.closed = true;
+    this.sink = null;
+    sink?.onTransportClose();
+  }
+
+  /** @internal */
+  onMessage(data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data)
       ? Buffer.concat(data)
       : Buffer.isBuffer(data)
@@ -101,10 +126,13 @@ export class WebSocketTransport implements ServerTransport {
         : decodeEnginePacket(bytes.toString("utf8"));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.sink?.error("parse error", new EngineError("PARSE_ERROR", message, {}, { cause: err }));
+      this.sink?.onTransportError(
+        "parse error",
+        new EngineError("PARSE_ERROR", message, {}, { cause: err }),
+      );
       return;
     }
-    this.sink?.packet(packet);
+    this.sink?.onTransportPacket(packet);
   }
 }
 
