@@ -106,7 +106,7 @@ async function runOne(
 ): Promise<TargetOutcome> {
   const skip = scenario.notApplicable?.[target];
   if (skip) return { ok: false, reason: skip };
-  const started = await startServer(target);
+  const started = await startServer(target, undefined, `${scenario.name}-${target}`);
   if (!started.ok) return { ok: false, reason: `server did not start: ${started.reason}` };
   const server = started.handle;
   try {

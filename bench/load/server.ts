@@ -3,14 +3,18 @@
  * `node --expose-gc --conditions=source --import tsx bench/load/server.ts <target>`.
  *
  * It listens on 127.0.0.1 port 0, reports the port over IPC, answers `stats` requests with
- * process.cpuUsage() and process.memoryUsage(), and exits when the IPC channel closes (so it
- * never outlives the harness). Every target serves the same two behaviours:
+ * process.cpuUsage(), process.memoryUsage() and the committed size of V8's new space, and exits
+ * when the IPC channel closes (so it never outlives the harness; with BENCH_CPU_PROF the exit
+ * writes the CPU profile). Every target serves the same two behaviours:
  * - echo: a client's `echo` event (or, for bare ws, any frame on `/echo`) is sent back to it;
  * - broadcast: a client's `bcast` event (bare ws: any frame on `/bcast`) goes to every client.
+ * Bare ws also answers Engine.IO long-polling on `/socket.io/` with the floor responder of
+ * polling-floor.ts (plain node:http, no protocol work).
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { getHeapSpaceStatistics } from "node:v8";
 import { WebSocketServer } from "ws";
 import {
   type ChildMessage,
@@ -18,6 +22,7 @@ import {
   type ServerStats,
   type TargetName,
 } from "./lib/ipc.ts";
+import { servePollingFloor } from "./polling-floor.ts";
 
 /** The part of Socket.IO's server API the benchmark uses; Switchboard's is the same. */
 interface IoSocketLike {
@@ -47,8 +52,12 @@ function serveIo(io: IoServerLike): void {
   });
 }
 
-/** Bare ws: raw frames, no protocol. The request path picks echo or broadcast. */
+/**
+ * Bare ws: raw frames, no protocol; the request path picks echo or broadcast. The same http
+ * server answers long-polling with the floor responder (the polling scenario's ws column).
+ */
 function serveWs(http: HttpServer): void {
+  servePollingFloor(http);
   const wss = new WebSocketServer({ server: http });
   wss.on("connection", (ws, req) => {
     counter.connections++;
@@ -88,9 +97,10 @@ function stats(gc: boolean): ServerStats {
     collect();
   }
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
   return {
     cpu: process.cpuUsage(),
-    mem: { rss, heapUsed, heapTotal, external, arrayBuffers },
+    mem: { rss, heapUsed, heapTotal, external, arrayBuffers, newSpace: newSpace?.space_size ?? 0 },
     connections: counter.connections,
   };
 }

@@ -14,13 +14,18 @@ export const TARGETS: readonly TargetName[] = Object.freeze(["socket.io", "ws", 
 export interface ServerStats {
   /** `process.cpuUsage()` in microseconds since the child started. */
   readonly cpu: { readonly user: number; readonly system: number };
-  /** `process.memoryUsage()` in bytes. */
+  /** `process.memoryUsage()` in bytes, plus the new space's committed size. */
   readonly mem: {
     readonly rss: number;
     readonly heapUsed: number;
     readonly heapTotal: number;
     readonly external: number;
     readonly arrayBuffers: number;
+    /**
+     * Committed bytes of V8's young generation (`new_space` in v8.getHeapSpaceStatistics()):
+     * it grows under allocation and its touched pages stay in RSS.
+     */
+    readonly newSpace: number;
   };
   /** Connections the server currently counts as open (its own bookkeeping). */
   readonly connections: number;

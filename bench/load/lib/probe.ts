@@ -8,7 +8,7 @@ import { connectClient, eventFrame } from "./wire.ts";
 
 /** Undefined when the target echoes; otherwise why it is not available. */
 export async function probe(target: TargetName, timeoutMs: number): Promise<string | undefined> {
-  const started = await startServer(target);
+  const started = await startServer(target, undefined, `probe-${target}`);
   if (!started.ok) return started.reason;
   const server = started.handle;
   try {

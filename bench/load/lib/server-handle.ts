@@ -1,13 +1,23 @@
 /**
  * Harness side of a server child: starts bench/load/server.ts for one target on its own core,
  * waits for its port, asks it for CPU and memory figures, and kills it.
+ *
+ * With `BENCH_CPU_PROF=<dir>` in the environment, every child runs with `--cpu-prof` and
+ * stopping it lets it exit by itself (so V8 writes the profile) before killing it; each profile
+ * is then renamed `<label>.<pid>.cpuprofile` in that directory, e.g. `polling-switchboard.1234.…`.
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
-import { join } from "node:path";
+import { readdirSync, renameSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { isChildMessage, type ServerStats, type TargetName } from "./ipc.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const serverScript = join(import.meta.dirname, "..", "server.ts");
+
+/** Directory for the children's CPU profiles, when BENCH_CPU_PROF asks for them. */
+const profileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
+/** How long a profiled child may take to exit (and write its profile) before it is killed. */
+const PROFILE_EXIT_MS = 5000;
 
 /** Which core the server child runs on, and which one the load generator keeps. */
 export const SERVER_CPU = 1;
@@ -38,12 +48,21 @@ export type StartResult =
   | { readonly ok: true; readonly handle: ServerHandle }
   | { readonly ok: false; readonly reason: string };
 
-/** Starts one target in a child process; gives up after `timeoutMs`. */
-export function startServer(target: TargetName, timeoutMs = 20_000): Promise<StartResult> {
+/**
+ * Starts one target in a child process; gives up after `timeoutMs`. `label` names its CPU
+ * profile (with BENCH_CPU_PROF) and defaults to the target.
+ */
+export function startServer(
+  target: TargetName,
+  timeoutMs = 20_000,
+  label: string = target,
+): Promise<StartResult> {
+  // No "source" condition: workspace packages resolve to their built dist/, not to TypeScript.
+  const execArgv = ["--expose-gc", "--import", "tsx"];
+  if (profileDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   const child = fork(serverScript, [target], {
     cwd: repoRoot,
-    // No "source" condition: workspace packages resolve to their built dist/, not to TypeScript.
-    execArgv: ["--expose-gc", "--import", "tsx"],
+    execArgv,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   if (child.pid !== undefined) pin(child.pid, SERVER_CPU);
@@ -61,12 +80,34 @@ export function startServer(target: TargetName, timeoutMs = 20_000): Promise<Sta
       if (message.type === "unavailable") return fail(message.reason);
       clearTimeout(timer);
       child.removeAllListeners("exit");
-      resolve({ ok: true, handle: makeHandle(target, message.port, child) });
+      resolve({ ok: true, handle: makeHandle(target, message.port, child, label) });
     });
   });
 }
 
-function makeHandle(target: TargetName, port: number, child: ChildProcess): ServerHandle {
+/**
+ * Renames the profiles the child with `pid` wrote (Node names them
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main thread's to
+ * `<label>.<pid>.cpuprofile`, any other thread's (tsx's loader) to `<label>.<pid>.thread<N>.…`.
+ */
+function nameProfiles(dir: string, pid: number, label: string): void {
+  let main = false;
+  for (const name of readdirSync(dir)) {
+    const parts = name.split(".");
+    if (parts[0] !== "CPU" || parts[3] !== String(pid) || parts.at(-1) !== "cpuprofile") continue;
+    const thread = parts[4] === "0" ? "" : `.thread${parts[4]}`;
+    main ||= thread === "";
+    renameSync(join(dir, name), join(dir, `${label}.${pid}${thread}.cpuprofile`));
+  }
+  if (!main) console.error(`bench/load: no CPU profile from ${label} (pid ${pid}) in ${dir}`);
+}
+
+function makeHandle(
+  target: TargetName,
+  port: number,
+  child: ChildProcess,
+  label: string,
+): ServerHandle {
   let nextId = 0;
   const pending = new Map<number, (stats: ServerStats | Error) => void>();
   child.on("message", (message: unknown) => {
@@ -105,6 +146,19 @@ function makeHandle(target: TargetName, port: number, child: ChildProcess): Serv
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      if (profileDir && child.pid !== undefined) {
+        // The child exits with process.exit(0) when the channel closes, which writes the profile.
+        if (child.connected) child.disconnect();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((settle) => {
+          timer = setTimeout(() => settle(true), PROFILE_EXIT_MS);
+        });
+        const killed = await Promise.race([exited.then(() => false), late]);
+        clearTimeout(timer);
+        if (killed) {
+          console.error(`bench/load: ${label} did not exit within ${PROFILE_EXIT_MS} ms: killed`);
+        } else return nameProfiles(profileDir, child.pid, label);
+      }
       child.kill("SIGKILL");
       await exited;
     },

@@ -1,9 +1,11 @@
 /**
- * Long-polling echo: N Engine.IO polling clients over raw HTTP/1.1 (node:http, one keep-alive
- * Agent). Each client keeps one long-poll GET pending and one message in flight: it POSTs the
- * message and sends the next one when the echo arrives on the GET. Per measurement window:
- * echoes/s, round-trip p50, server CPU µs per echo and echoes per second of server CPU. Bare ws
- * has no polling transport.
+ * Long-polling echo: N Engine.IO polling clients over raw HTTP/1.1 keep-alive connections
+ * (lib/http-client.ts: node:net, pre-built requests, a small response parser), two per client:
+ * one for its long-poll GETs, one for its POSTs. Each client keeps one long-poll GET pending and
+ * one message in flight: it POSTs the message and sends the next one when the echo arrives on
+ * the GET. Per measurement window: echoes/s, round-trip p50, server CPU µs per echo and echoes
+ * per second of server CPU. The bare ws target answers with a minimal node:http responder (the
+ * floor: what node:http itself costs; see bench/load/server.ts).
  *
  * Wire, per client:
  *   GET  /socket.io/?EIO=4&transport=polling           -> `0{"sid":"<sid>",...}`
@@ -13,9 +15,10 @@
  *   GET  ...&sid=<sid>                                  -> `42["echo","<64 bytes>"]`
  * A GET body may hold several packets separated by 0x1e; a `2` (PING) is answered by POSTing `3`.
  * POSTs of one client never overlap (Engine.IO refuses that): packets queued meanwhile go in the
- * next POST, joined by 0x1e.
+ * next POST, joined by 0x1e. A response other than 200, a malformed one, or a connection closed
+ * with a request outstanding fails the scenario.
  */
-import { Agent, request } from "node:http";
+import { getRequest, HttpConnection, postRequest } from "../lib/http-client.ts";
 import { percentile, Sample } from "../lib/report.ts";
 import {
   cpuPerOp,
@@ -36,65 +39,58 @@ import {
   SIO_POLLING_PATH,
 } from "../lib/wire.ts";
 
-function httpText(
-  agent: Agent,
-  port: number,
-  method: "GET" | "POST",
-  path: string,
-  body?: string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, method, path, agent, headers: { "content-type": "text/plain" } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => {
-          if (res.statusCode === 200) resolve(text);
-          else reject(new Error(`${method} ${res.statusCode}: ${text.slice(0, 80)}`));
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+/** Distinct POST bodies whose request bytes a client keeps (the echo frame, `3`, both). */
+const POST_CACHE_LIMIT = 8;
 
 /** One polling client's state; `onPacket` gets every packet of every GET. */
 class PollingClient {
   #outbox: string[] = [];
   #posting = false;
+  readonly #getBytes: Buffer;
+  readonly #postBytes = new Map<string, Buffer>();
   stopped = false;
   failure: Error | undefined;
   onPacket: (packet: string) => void = () => {};
 
-  constructor(
-    readonly agent: Agent,
+  private constructor(
+    readonly gets: HttpConnection,
+    readonly posts: HttpConnection,
     readonly port: number,
     readonly path: string,
-  ) {}
+  ) {
+    this.#getBytes = getRequest(port, path);
+  }
 
-  static async open(agent: Agent, port: number): Promise<PollingClient> {
-    const open = await httpText(agent, port, "GET", SIO_POLLING_PATH);
-    if (!open.startsWith("0")) throw new Error(`expected engine OPEN, got ${open.slice(0, 40)}`);
-    const { sid } = JSON.parse(open.slice(1)) as { sid: string };
-    const client = new PollingClient(agent, port, `${SIO_POLLING_PATH}&sid=${sid}`);
-    await client.#post(SIO_CONNECT);
-    const ack = await client.#get();
-    if (!ack.startsWith("40")) throw new Error(`expected CONNECT ack, got ${ack.slice(0, 40)}`);
-    return client;
+  /** Opens both connections and runs the handshake up to the CONNECT ack. */
+  static async open(port: number): Promise<PollingClient> {
+    const [gets, posts] = await Promise.all([HttpConnection.open(port), HttpConnection.open(port)]);
+    try {
+      const open = await gets.request(getRequest(port, SIO_POLLING_PATH), "handshake GET");
+      if (!open.startsWith("0")) throw new Error(`expected engine OPEN, got ${open.slice(0, 40)}`);
+      const { sid } = JSON.parse(open.slice(1)) as { sid: string };
+      const client = new PollingClient(gets, posts, port, `${SIO_POLLING_PATH}&sid=${sid}`);
+      await client.#post(SIO_CONNECT);
+      const ack = await client.#get();
+      if (!ack.startsWith("40")) throw new Error(`expected CONNECT ack, got ${ack.slice(0, 40)}`);
+      return client;
+    } catch (error) {
+      gets.destroy();
+      posts.destroy();
+      throw error;
+    }
   }
 
   #get(): Promise<string> {
-    return httpText(this.agent, this.port, "GET", this.path);
+    return this.gets.request(this.#getBytes, "GET");
   }
 
   async #post(body: string): Promise<void> {
-    const answer = await httpText(this.agent, this.port, "POST", this.path, body);
+    let bytes = this.#postBytes.get(body);
+    if (!bytes) {
+      bytes = postRequest(this.port, this.path, body);
+      if (this.#postBytes.size < POST_CACHE_LIMIT) this.#postBytes.set(body, bytes);
+    }
+    const answer = await this.posts.request(bytes, "POST");
     if (answer !== "ok") throw new Error(`POST answered ${answer.slice(0, 40)}`);
   }
 
@@ -135,6 +131,13 @@ class PollingClient {
       }
     }
   }
+
+  /** Stops polling and drops both connections. */
+  close(): void {
+    this.stopped = true;
+    this.gets.destroy();
+    this.posts.destroy();
+  }
 }
 
 const METRICS = [
@@ -148,19 +151,19 @@ export const polling: Scenario = {
   name: "polling",
   title: "Long-polling echo",
   metrics: METRICS,
-  notApplicable: { ws: "bare ws has no long-polling transport" },
   async run({ server, config }) {
     const { clients: count, payloadBytes } = config.polling;
     const frame = eventFrame("echo", makePayload(payloadBytes));
-    const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
     const clients: PollingClient[] = [];
     try {
       for (let i = 0; i < count; i += config.setupConcurrency) {
         const batch = Math.min(config.setupConcurrency, count - i);
-        const opened = await Promise.all(
-          Array.from({ length: batch }, () => PollingClient.open(agent, server.port)),
+        const opened = await Promise.allSettled(
+          Array.from({ length: batch }, () => PollingClient.open(server.port)),
         );
-        clients.push(...opened);
+        for (const result of opened) if (result.status === "fulfilled") clients.push(result.value);
+        const refused = opened.find((result) => result.status === "rejected");
+        if (refused) throw refused.reason;
       }
       let sending = true;
       let received = 0;
@@ -206,8 +209,7 @@ export const polling: Scenario = {
         perCore: 1e6 / cpuPerOp(w),
       }));
     } finally {
-      for (const client of clients) client.stopped = true;
-      agent.destroy();
+      for (const client of clients) client.close();
     }
   },
 };
