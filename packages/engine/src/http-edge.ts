@@ -108,11 +108,53 @@ export function pathnameOf(req: IncomingMessage): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/** The query parameters of a request URL. */
-export function queryOf(req: IncomingMessage): URLSearchParams {
+/** A request's query parameters, read as `URLSearchParams.get` reads them (the first value). */
+export interface QueryParams {
+  get(name: string): string | null;
+}
+
+/** A query string without `%` or `+`: split as is, nothing to decode. */
+class PlainQuery implements QueryParams {
+  readonly #values = new Map<string, string>();
+
+  constructor(query: string) {
+    let start = 0;
+    while (start < query.length) {
+      let end = query.indexOf("&", start);
+      if (end === -1) end = query.length;
+      const eq = query.indexOf("=", start);
+      const split = eq === -1 || eq > end ? end : eq;
+      const name = query.slice(start, split);
+      if (end > start && !this.#values.has(name)) {
+        this.#values.set(name, split === end ? "" : query.slice(split + 1, end));
+      }
+      start = end + 1;
+    }
+  }
+
+  get(name: string): string | null {
+    return this.#values.get(name) ?? null;
+  }
+}
+
+const QUERY = Symbol("switchboard.query");
+type QueryCache = { readonly url: string; readonly params: QueryParams };
+type WithQuery = IncomingMessage & { [QUERY]?: QueryCache };
+
+/**
+ * The query parameters of a request URL, parsed once per request (the engine reads them at
+ * every step); parsed again if a middleware rewrote `req.url`. Engine.IO's queries are plain
+ * `name=value` pairs: those are split directly, anything encoded goes to URLSearchParams.
+ */
+export function queryOf(req: IncomingMessage): QueryParams {
   const url = req.url ?? "/";
+  const cached = (req as WithQuery)[QUERY];
+  if (cached?.url === url) return cached.params;
   const q = url.indexOf("?");
-  return new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+  const query = q === -1 ? "" : url.slice(q + 1);
+  const params = /[%+]/.test(query) ? new URLSearchParams(query) : new PlainQuery(query);
+  (req as WithQuery)[QUERY] = { url, params };
+  return params;
 }
 
 /** True when the request is for `path` ("/x/"), with or without the trailing slash. */

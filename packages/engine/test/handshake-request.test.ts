@@ -15,7 +15,10 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
 let h: Harness;
-let handshakeRequest: WeakRef<IncomingMessage> | undefined;
+/** The last handshake request a middleware saw (weakly). */
+const seen: { request?: WeakRef<IncomingMessage> } = {};
+/** Read through a function: the narrowing after `delete` would not see the middleware's write. */
+const lastSeen = (): WeakRef<IncomingMessage> | undefined => seen.request;
 
 before(async () => {
   h = await startEngine();
@@ -25,7 +28,7 @@ before(async () => {
     r.user = { name: "ada" };
     r._viaMiddleware = true;
     if (!new URL(req.url ?? "/", "http://x").searchParams.has("sid")) {
-      handshakeRequest = new WeakRef(req);
+      seen.request = new WeakRef(req);
     }
     next();
   });
@@ -56,18 +59,18 @@ test("a WebSocket session keeps url, method, headers, socket and middleware addi
 });
 
 test("the handshake IncomingMessage is garbage once the session is open", async () => {
-  handshakeRequest = undefined;
+  delete seen.request;
   const connected = once(h.engine, "connection") as Promise<[Session]>;
   const peer = new Peer(h.port, "EIO=4&transport=websocket");
   await peer.opened;
   const [session] = await connected;
-  assert.ok(handshakeRequest?.deref(), "the middleware saw the handshake request");
+  assert.ok(lastSeen()?.deref(), "the middleware saw the handshake request");
   // A few turns of the event loop for node's HTTP server to let go of it, then a full GC.
   let collected = false;
   for (let i = 0; i < 20 && !collected; i++) {
     await new Promise((resolve) => setImmediate(resolve));
     gc();
-    collected = handshakeRequest.deref() === undefined;
+    collected = lastSeen()?.deref() === undefined;
   }
   assert.equal(collected, true, "the session does not hold its handshake IncomingMessage");
   assert.equal(session.state, "open");
