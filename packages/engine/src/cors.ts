@@ -42,6 +42,13 @@ export interface OriginVerdict {
   readonly headers: OutgoingHttpHeaders;
 }
 
+/** The verdict on every request without `Origin`. */
+const NO_ORIGIN: OriginVerdict = Object.freeze({
+  allowed: true,
+  origin: undefined,
+  headers: Object.freeze({}),
+});
+
 function list(value: string | readonly string[]): string {
   return typeof value === "string" ? value : value.join(",");
 }
@@ -130,9 +137,15 @@ export function checkOrigin(
 ): void {
   const origin = req.headers.origin;
   const preflight = isPreflight(req);
+  if (origin === undefined && (cors === undefined || typeof cors.origin !== "function")) {
+    // No Origin (a non-browser client, a script or iframe GET) and a static rule: allowed, no
+    // CORS headers; one shared verdict (this is every poll of most deployments).
+    callback(NO_ORIGIN);
+    return;
+  }
   resolveRule(cors, origin, (rule) => {
     if (origin === undefined) {
-      callback({ allowed: true, origin, headers: {} });
+      callback(NO_ORIGIN);
       return;
     }
     // Vary: Origin even without CORS: the answer (200 or 403) depends on the Origin.

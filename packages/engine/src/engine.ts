@@ -169,7 +169,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Handles one HTTP request of the engine (for frameworks that route themselves). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     checkOrigin(req, this.options.cors, (verdict) => {
-      for (const [name, value] of Object.entries(verdict.headers)) {
+      for (const name in verdict.headers) {
+        const value = verdict.headers[name];
         if (value !== undefined) res.setHeader(name, value);
       }
       if (!verdict.allowed) {
@@ -471,6 +472,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     res: ServerResponse,
     done: (err?: unknown) => void,
   ): void {
+    if (this.middlewares.length === 0) {
+      done();
+      return;
+    }
     let index = 0;
     const next = (err?: unknown): void => {
       if (err !== undefined && err !== null) {

@@ -113,27 +113,29 @@ export interface QueryParams {
   get(name: string): string | null;
 }
 
-/** A query string without `%` or `+`: split as is, nothing to decode. */
+/**
+ * A query string without `%` or `+`: nothing to decode. A lookup scans it for the first
+ * `name=` (or bare `name`) segment; the engine asks for a handful of names per request.
+ */
 class PlainQuery implements QueryParams {
-  readonly #values = new Map<string, string>();
+  constructor(private readonly query: string) {}
 
-  constructor(query: string) {
+  get(name: string): string | null {
+    const query = this.query;
     let start = 0;
-    while (start < query.length) {
+    while (start <= query.length) {
       let end = query.indexOf("&", start);
       if (end === -1) end = query.length;
-      const eq = query.indexOf("=", start);
-      const split = eq === -1 || eq > end ? end : eq;
-      const name = query.slice(start, split);
-      if (end > start && !this.#values.has(name)) {
-        this.#values.set(name, split === end ? "" : query.slice(split + 1, end));
+      if (query.startsWith(name, start)) {
+        const after = start + name.length;
+        if (after === end && end > start) return "";
+        if (query.charCodeAt(after) === 61 /* = */ && after < end) {
+          return query.slice(after + 1, end);
+        }
       }
       start = end + 1;
     }
-  }
-
-  get(name: string): string | null {
-    return this.#values.get(name) ?? null;
+    return null;
   }
 }
 
@@ -238,6 +240,7 @@ export function readBody(
     if (size > limit) refuse();
     else chunks.push(chunk);
   });
-  req.on("end", () => done(Buffer.concat(chunks)));
+  // One chunk (a small POST) is the body as is: no copy.
+  req.on("end", () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
   return stop;
 }
