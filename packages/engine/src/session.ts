@@ -359,6 +359,8 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     switch (packet.type) {
       case "pong":
         clearTimeout(this.pongTimer);
+        // Not kept between heartbeats: ~120 bytes per idle session.
+        this.pongTimer = undefined;
         this.schedulePing();
         this.emit("heartbeat");
         return;
