@@ -114,27 +114,33 @@ export interface QueryParams {
 }
 
 /**
- * A query string without `%` or `+`: nothing to decode. A lookup scans it for the first
- * `name=` (or bare `name`) segment; the engine asks for a handful of names per request.
+ * A query string without `%` or `+`: nothing to decode. Split once into name/value pairs (a
+ * flat array: the engine's queries have a handful), so that every lookup of a name returns the
+ * same string (a sid's hash is computed once, not at each of the engine's map lookups).
  */
 class PlainQuery implements QueryParams {
-  constructor(private readonly query: string) {}
+  readonly #pairs: string[] = [];
 
-  get(name: string): string | null {
-    const query = this.query;
+  constructor(query: string) {
     let start = 0;
-    while (start <= query.length) {
+    while (start < query.length) {
       let end = query.indexOf("&", start);
       if (end === -1) end = query.length;
-      if (query.startsWith(name, start)) {
-        const after = start + name.length;
-        if (after === end && end > start) return "";
-        if (query.charCodeAt(after) === 61 /* = */ && after < end) {
-          return query.slice(after + 1, end);
-        }
+      if (end > start) {
+        const eq = query.indexOf("=", start);
+        const split = eq === -1 || eq > end ? end : eq;
+        this.#pairs.push(
+          query.slice(start, split),
+          split === end ? "" : query.slice(split + 1, end),
+        );
       }
       start = end + 1;
     }
+  }
+
+  get(name: string): string | null {
+    const pairs = this.#pairs;
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === name) return pairs[i + 1]!;
     return null;
   }
 }
