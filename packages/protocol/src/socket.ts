@@ -58,24 +58,15 @@ export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = O
   maxDepth: 100,
 });
 
-/** Resolved limits of frozen options objects (a server passes the same one for every packet). */
-const resolvedFrozen = new WeakMap<SocketCodecLimits, Required<SocketCodecLimits>>();
-
 /**
- * Merges `options` over the defaults and checks them; never mutates `options`. Frozen options
- * are resolved once: every later call with the same object returns the same result.
+ * Merges `options` over the defaults and checks them; never mutates `options`. Options that set
+ * nothing (a server's default `{}`) give the shared default object: no copy per decoder.
  * @throws ProtocolError (`SB_ERR_BAD_OPTION`) for a limit that is not a positive integer
  */
 export function resolveLimits(options: SocketCodecLimits | undefined): Required<SocketCodecLimits> {
-  if (options === undefined) return defaultSocketCodecLimits;
-  const known = resolvedFrozen.get(options);
-  if (known !== undefined) return known;
-  const resolved = mergeLimits(options);
-  if (Object.isFrozen(options)) resolvedFrozen.set(options, resolved);
-  return resolved;
-}
-
-function mergeLimits(options: SocketCodecLimits): Required<SocketCodecLimits> {
+  if (options?.maxAttachments === undefined && options?.maxDepth === undefined) {
+    return defaultSocketCodecLimits;
+  }
   return Object.freeze({
     maxAttachments: checkLimit(
       "maxAttachments",
