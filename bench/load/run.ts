@@ -206,7 +206,9 @@ async function main(): Promise<void> {
     console.log(`${scenario.title}`);
     const runs = new Map<TargetName, TargetOutcome[]>();
     for (let round = 1; round <= rounds; round++) {
-      for (const target of targets) {
+      // Each round starts one target later, so that no target always runs first or last.
+      const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+      for (const target of order) {
         const outcome = await runOne(scenario, target, config);
         console.log(progress(scenario, target, outcome, rounds > 1 ? round : undefined));
         runs.set(target, [...(runs.get(target) ?? []), outcome]);

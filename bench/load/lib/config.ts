@@ -11,7 +11,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /**
  * How throughput scenarios measure: after a warm-up, `windows` back-to-back windows of
  * `windowMs` on one server process; the whole thing `rounds` times, each round going over all
- * targets in turn on fresh server processes. Every figure is the best over all windows of all
+ * targets in turn on fresh server processes, starting one target later each round. Every figure is the best over all windows of all
  * rounds: on a shared 2-core machine, other work only ever makes a window look worse, and
  * interleaved rounds keep a burst of it from landing on one target alone.
  */
@@ -61,7 +61,7 @@ export interface Config {
 
 const FULL: Config = Object.freeze({
   quick: false,
-  measure: { warmupMs: 500, windows: 3, windowMs: 1000, rounds: 2 },
+  measure: { warmupMs: 500, windows: 3, windowMs: 1000, rounds: 3 },
   echo: { clients: 100, inFlight: 4, payloadBytes: 64 },
   broadcast: { clients: 1000, window: 8, payloadBytes: 64 },
   polling: { clients: 50, payloadBytes: 64 },
