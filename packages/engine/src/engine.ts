@@ -15,6 +15,7 @@ import type { Duplex } from "node:stream";
 import { checkOrigin, isPreflight } from "./cors.js";
 import { type CredentialProof, keepsCookie, withholdCookie } from "./credentials.js";
 import { trace } from "./debug.js";
+import { acceptUpgrade, dispatchRequest } from "./dispatch.js";
 import { EngineError, type EngineIoErrorCode, engineIoErrorMessages } from "./errors.js";
 import {
   attachToServer,
@@ -32,17 +33,9 @@ import {
   serializeCookie,
 } from "./options.js";
 import { Session, type SessionContext } from "./session.js";
-import type {
-  ServerTransport,
-  TransportContext,
-  TransportFactory,
-  TransportFactoryMaker,
-} from "./transport.js";
-import { htmlfileFactory } from "./transports/htmlfile.js";
-import { jsonpFactory } from "./transports/jsonp.js";
-import { pollingFactory } from "./transports/polling.js";
-import { sseFactory } from "./transports/sse.js";
-import { websocketFactory } from "./transports/websocket.js";
+import type { ServerTransport, TransportContext, TransportFactory } from "./transport.js";
+import { transportRegistry } from "./transport-registry.js";
+import { checkNamedOrigin, type Verdict, verify } from "./verify.js";
 
 /** An Express-compatible middleware, run before every request and upgrade is verified. */
 export type Middleware = (
@@ -70,30 +63,17 @@ export interface EngineEvents {
   headers: [headers: OutgoingHttpHeaders, req: IncomingMessage];
 }
 
-/** The transports an engine can offer, by name; new transports register here. */
-export const transportRegistry: ReadonlyMap<string, TransportFactoryMaker> = new Map<
-  string,
-  TransportFactoryMaker
->([
-  ["polling", pollingFactory],
-  ["websocket", websocketFactory],
-  ["sse", sseFactory],
-  ["jsonp", jsonpFactory],
-  ["htmlfile", htmlfileFactory],
-]);
-
-type Verdict = (error?: EngineError, message?: string) => void;
-
 /** An Engine.IO v4 server. */
 export class Engine extends EventEmitter<EngineEvents> {
   /** The resolved options. */
   readonly options: ResolvedEngineOptions;
   private readonly _sessions = new Map<string, Session>();
-  private readonly factories: ReadonlyMap<string, TransportFactory>;
+  /** @internal The offered transports' factories, by name. */
+  readonly factories: ReadonlyMap<string, TransportFactory>;
   private readonly middlewares: Middleware[] = [];
   private readonly ctx: TransportContext & SessionContext;
-  /** Ids of sessions whose handshake response is being written (for the cookie). */
-  private readonly handshakeIds = new WeakMap<IncomingMessage, string>();
+  /** @internal Ids of sessions whose handshake response is being written (for the cookie). */
+  readonly handshakeIds = new WeakMap<IncomingMessage, string>();
 
   constructor(options?: EngineOptions) {
     super();
@@ -185,7 +165,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         res.end();
         return;
       }
-      this.checkNamedOrigin(req, (refusal) => {
+      checkNamedOrigin(this, req, (refusal) => {
         if (refusal === undefined) this.continueRequest(req, res);
         else {
           this.refuse(req, refusal);
@@ -193,24 +173,6 @@ export class Engine extends EventEmitter<EngineEvents> {
           if (refusal.code === "SB_ERR_ORIGIN_REFUSED") this.closeRefusedSession(req, refusal);
         }
       });
-    });
-  }
-
-  /**
-   * The transport's part of the origin policy (an origin named in the query, as htmlfile's
-   * `o`), before any middleware sees the request. Calls back once.
-   */
-  private checkNamedOrigin(req: IncomingMessage, done: (refusal?: EngineError) => void): void {
-    const factory = this.factories.get(queryOf(req).get("transport") ?? "");
-    if (factory?.via !== "http" || factory.checkOrigin === undefined) {
-      done();
-      return;
-    }
-    let answered = false;
-    factory.checkOrigin(req, (refusal) => {
-      if (answered) return;
-      answered = true;
-      done(refusal);
     });
   }
 
@@ -223,11 +185,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         writeError(res, error);
       } else if (!res.writableEnded) {
         this.proveOrigin(req, false);
-        this.verify(req, false, (error, message) => {
+        verify(this, req, false, (error, message) => {
           if (error) {
             this.refuse(req, error);
             writeError(res, error, message);
-          } else this.dispatch(req, res);
+          } else dispatchRequest(this, req, res);
         });
       }
     });
@@ -251,83 +213,17 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (err !== undefined) refuse(new EngineError("MIDDLEWARE_FAILURE", String(err)));
         else if (!res.ended) {
           this.proveOrigin(req, true);
-          this.verify(req, true, (error, message) => {
+          verify(this, req, true, (error, message) => {
             if (error) refuse(error, message);
-            else this.acceptUpgrade(req, socket, head);
+            else acceptUpgrade(this, req, socket, head);
           });
         }
       });
     });
   }
 
-  private acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const query = queryOf(req);
-    const name = query.get("transport") ?? "";
-    const factory = this.factories.get(name);
-    if (factory?.via !== "upgrade") return;
-    const sid = query.get("sid");
-    if (sid !== null) {
-      // The checks may have taken a while: the session may have closed or moved meanwhile.
-      const refusal = this.checkSessionRequest(sid, name, true);
-      if (refusal !== undefined) {
-        this.refuse(req, refusal);
-        writeUpgradeError(socket, refusal);
-        return;
-      }
-      factory.accept(req, socket, head, false, (transport) => {
-        const session = this._sessions.get(sid);
-        if (session?.canUpgradeTo(name)) session.startUpgrade(transport);
-        else transport.close("immediate");
-      });
-      return;
-    }
-    this.createId(req, (id) => {
-      if (id === undefined) {
-        const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
-        this.refuse(req, error);
-        writeUpgradeError(socket, error);
-        return;
-      }
-      this.handshakeIds.set(req, id);
-      factory.accept(req, socket, head, true, (transport) =>
-        this.register(id, req, transport, factory.needsOriginProof === true),
-      );
-    });
-  }
-
-  private dispatch(req: IncomingMessage, res: ServerResponse): void {
-    const query = queryOf(req);
-    const sid = query.get("sid");
-    const name = query.get("transport") ?? "";
-    if (sid !== null) {
-      // The checks may have taken a while: the session may have closed or moved meanwhile.
-      const refusal = this.checkSessionRequest(sid, name, false);
-      const transport = this._sessions.get(sid)?.rawTransport;
-      if (refusal === undefined && transport?.handleRequest) transport.handleRequest(req, res);
-      else {
-        const error = refusal ?? new EngineError("BAD_REQUEST");
-        this.refuse(req, error);
-        writeError(res, error);
-      }
-      return;
-    }
-    const factory = this.factories.get(name);
-    if (factory?.via !== "http") return;
-    this.createId(req, (id) => {
-      if (id === undefined) {
-        const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
-        this.refuse(req, error);
-        writeError(res, error);
-        return;
-      }
-      this.handshakeIds.set(req, id);
-      const transport = factory.create(req, true);
-      const held = factory.needsOriginProof === true;
-      this.register(id, req, transport, held, () => transport.handleRequest?.(req, res));
-    });
-  }
-
-  private register(
+  /** @internal Opens a session on its first transport; `beforeOpen` runs once it is registered. */
+  register(
     id: string,
     req: IncomingMessage,
     transport: ServerTransport,
@@ -384,89 +280,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (sid !== null) this._sessions.get(sid)?.terminate("transport error", error);
   }
 
-  /**
-   * Engine.IO's checks (its `verify`): known transport; for a session's request, a known sid on
-   * the same transport (or an allowed upgrade); for a handshake, GET, EIO=4, the right kind of
-   * request for the transport, and `allowRequest`.
-   */
-  private verify(req: IncomingMessage, upgrade: boolean, verdict: Verdict): void {
-    const name = queryOf(req).get("transport") ?? "";
-    const factory = this.factories.get(name);
-    if (factory === undefined) {
-      verdict(new EngineError("UNKNOWN_TRANSPORT", undefined, { transport: name }));
-      return;
-    }
-    this.verifyEngine(req, upgrade, factory, (error, message) => {
-      if (error !== undefined || factory.via !== "http" || factory.check === undefined) {
-        verdict(error, message);
-        return;
-      }
-      let answered = false;
-      factory.check(req, (refusal) => {
-        if (answered) return;
-        answered = true;
-        verdict(refusal);
-      });
-    });
-  }
-
-  private verifyEngine(
-    req: IncomingMessage,
-    upgrade: boolean,
-    factory: TransportFactory,
-    verdict: Verdict,
-  ): void {
-    const query = queryOf(req);
-    const name = factory.name;
-    const byUpgrade = factory.via === "upgrade";
-    const sid = query.get("sid");
-    if (sid !== null) {
-      if (upgrade !== byUpgrade) verdict(new EngineError("BAD_REQUEST", "Wrong request kind"));
-      else verdict(this.checkSessionRequest(sid, name, upgrade));
-      return;
-    }
-    if (req.method !== "GET") {
-      verdict(new EngineError("BAD_HANDSHAKE_METHOD", undefined, { method: req.method }));
-    } else if (query.get("EIO") !== "4") {
-      const protocol = query.get("EIO");
-      verdict(new EngineError("UNSUPPORTED_PROTOCOL_VERSION", undefined, { protocol }));
-    } else if (upgrade !== byUpgrade) {
-      verdict(new EngineError("BAD_REQUEST", "Wrong request kind for the transport"));
-    } else if (this.options.allowRequest === undefined) {
-      verdict();
-    } else {
-      let answered = false;
-      this.options.allowRequest(req, (message, success) => {
-        if (answered) return;
-        answered = true;
-        if (success) verdict();
-        else verdict(new EngineError("FORBIDDEN", message ?? undefined), message ?? undefined);
-      });
-    }
-  }
-
-  /**
-   * Whether a request of session `sid` on transport `name` may go on now: the session exists
-   * and is on that transport (or, for an upgrade, may upgrade to it). Checked in `verify` and
-   * again right before the request is handed on, since the checks between may be asynchronous.
-   */
-  private checkSessionRequest(
-    sid: string,
-    name: string,
-    upgrade: boolean,
-  ): EngineError | undefined {
-    const session = this._sessions.get(sid);
-    if (session === undefined) return new EngineError("UNKNOWN_SID", undefined, { sid });
-    if (!upgrade && session.transport.name !== name) {
-      const previous = session.transport.name;
-      return new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous });
-    }
-    if (upgrade && !session.canUpgradeTo(name)) {
-      return new EngineError("UPGRADE_REFUSED", undefined, { sid, transport: name });
-    }
-    return undefined;
-  }
-
   private runMiddlewares(
     req: IncomingMessage,
     res: ServerResponse,
@@ -496,20 +309,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     next();
   }
 
-  private createId(req: IncomingMessage, callback: (id: string | undefined) => void): void {
-    const accept = (id: unknown): void => {
-      callback(typeof id === "string" && id !== "" && !this._sessions.has(id) ? id : undefined);
-    };
-    try {
-      const id = this.generateId(req);
-      if (typeof id === "string") accept(id);
-      else id.then(accept, () => callback(undefined));
-    } catch {
-      callback(undefined);
-    }
-  }
-
-  private refuse(req: IncomingMessage, error: EngineError): void {
+  /** @internal Tells the application of a refused request ("connection_error"). */
+  refuse(req: IncomingMessage, error: EngineError): void {
     const code = error.engineCode ?? 3;
     trace("refused", { url: req.url, code: error.code, message: error.message });
     this.emit("connection_error", {

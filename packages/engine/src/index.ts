@@ -10,7 +10,6 @@ export {
   Engine,
   type EngineEvents,
   type Middleware,
-  transportRegistry,
 } from "./engine.js";
 export {
   EngineError,
@@ -50,5 +49,6 @@ export type {
   TransportSink,
   UpgradeTransportFactory,
 } from "./transport.js";
+export { transportRegistry } from "./transport-registry.js";
 export { JSONP_GLOBAL } from "./transports/jsonp.js";
 export type { UpgradeState } from "./upgrade.js";

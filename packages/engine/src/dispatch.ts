@@ -1,0 +1,111 @@
+/**
+ * The last step of a request or upgrade that passed the checks: a session's request goes to
+ * its transport (an upgrade starts onto the new one); a handshake gets an id and opens a
+ * session. The checks may have been asynchronous, so the session's are made again first.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Engine } from "./engine.js";
+import { EngineError } from "./errors.js";
+import { queryOf, writeError, writeUpgradeError } from "./http-edge.js";
+import { checkSessionRequest, type EngineState } from "./verify.js";
+
+/** What the dispatch uses of the engine (the engine itself passes as one). */
+export type DispatchingEngine = EngineState &
+  Pick<Engine, "handshakeIds" | "generateId" | "refuse" | "register">;
+
+/** Hands a checked HTTP request to its session's transport, or opens a session with it. */
+export function dispatchRequest(
+  engine: DispatchingEngine,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const query = queryOf(req);
+  const sid = query.get("sid");
+  const name = query.get("transport") ?? "";
+  if (sid !== null) {
+    // The checks may have taken a while: the session may have closed or moved meanwhile.
+    const refusal = checkSessionRequest(engine, sid, name, false);
+    const transport = engine.sessions.get(sid)?.rawTransport;
+    if (refusal === undefined && transport?.handleRequest) transport.handleRequest(req, res);
+    else {
+      const error = refusal ?? new EngineError("BAD_REQUEST");
+      engine.refuse(req, error);
+      writeError(res, error);
+    }
+    return;
+  }
+  const factory = engine.factories.get(name);
+  if (factory?.via !== "http") return;
+  createId(engine, req, (id) => {
+    if (id === undefined) {
+      const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
+      engine.refuse(req, error);
+      writeError(res, error);
+      return;
+    }
+    engine.handshakeIds.set(req, id);
+    const transport = factory.create(req, true);
+    const held = factory.needsOriginProof === true;
+    engine.register(id, req, transport, held, () => transport.handleRequest?.(req, res));
+  });
+}
+
+/** Accepts a checked upgrade: onto an existing session, or as a new session's transport. */
+export function acceptUpgrade(
+  engine: DispatchingEngine,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const query = queryOf(req);
+  const name = query.get("transport") ?? "";
+  const factory = engine.factories.get(name);
+  if (factory?.via !== "upgrade") return;
+  const sid = query.get("sid");
+  if (sid !== null) {
+    // The checks may have taken a while: the session may have closed or moved meanwhile.
+    const refusal = checkSessionRequest(engine, sid, name, true);
+    if (refusal !== undefined) {
+      engine.refuse(req, refusal);
+      writeUpgradeError(socket, refusal);
+      return;
+    }
+    factory.accept(req, socket, head, false, (transport) => {
+      const session = engine.sessions.get(sid);
+      if (session?.canUpgradeTo(name)) session.startUpgrade(transport);
+      else transport.close("immediate");
+    });
+    return;
+  }
+  createId(engine, req, (id) => {
+    if (id === undefined) {
+      const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
+      engine.refuse(req, error);
+      writeUpgradeError(socket, error);
+      return;
+    }
+    engine.handshakeIds.set(req, id);
+    factory.accept(req, socket, head, true, (transport) =>
+      engine.register(id, req, transport, factory.needsOriginProof === true),
+    );
+  });
+}
+
+/** The id of a new session from `generateId`, or undefined if it gave none usable. */
+function createId(
+  engine: DispatchingEngine,
+  req: IncomingMessage,
+  callback: (id: string | undefined) => void,
+): void {
+  const accept = (id: unknown): void => {
+    callback(typeof id === "string" && id !== "" && !engine.sessions.has(id) ? id : undefined);
+  };
+  try {
+    const id = engine.generateId(req);
+    if (typeof id === "string") accept(id);
+    else id.then(accept, () => callback(undefined));
+  } catch {
+    callback(undefined);
+  }
+}

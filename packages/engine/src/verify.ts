@@ -1,0 +1,128 @@
+/**
+ * Engine.IO's checks of a request or upgrade (its `verify`), and the transport's part of the
+ * origin policy. They read the engine's sessions and transport factories and answer through a
+ * callback, since `allowRequest` and a transport's checks may be asynchronous.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Engine } from "./engine.js";
+import { EngineError } from "./errors.js";
+import { queryOf } from "./http-edge.js";
+import type { TransportFactory } from "./transport.js";
+
+/** The answer of a check: no error to go on; with an error, the request is refused. */
+export type Verdict = (error?: EngineError, message?: string) => void;
+
+/** What the checks read of the engine (the engine itself passes as one). */
+export type EngineState = Pick<Engine, "options" | "sessions" | "factories">;
+
+/**
+ * The transport's part of the origin policy (an origin named in the query, as htmlfile's
+ * `o`), before any middleware sees the request. Calls back once.
+ */
+export function checkNamedOrigin(
+  engine: EngineState,
+  req: IncomingMessage,
+  done: (refusal?: EngineError) => void,
+): void {
+  const factory = engine.factories.get(queryOf(req).get("transport") ?? "");
+  if (factory?.via !== "http" || factory.checkOrigin === undefined) {
+    done();
+    return;
+  }
+  let answered = false;
+  factory.checkOrigin(req, (refusal) => {
+    if (answered) return;
+    answered = true;
+    done(refusal);
+  });
+}
+
+/**
+ * Engine.IO's checks (its `verify`): known transport; for a session's request, a known sid on
+ * the same transport (or an allowed upgrade); for a handshake, GET, EIO=4, the right kind of
+ * request for the transport, and `allowRequest`.
+ */
+export function verify(
+  engine: EngineState,
+  req: IncomingMessage,
+  upgrade: boolean,
+  verdict: Verdict,
+): void {
+  const name = queryOf(req).get("transport") ?? "";
+  const factory = engine.factories.get(name);
+  if (factory === undefined) {
+    verdict(new EngineError("UNKNOWN_TRANSPORT", undefined, { transport: name }));
+    return;
+  }
+  verifyEngine(engine, req, upgrade, factory, (error, message) => {
+    if (error !== undefined || factory.via !== "http" || factory.check === undefined) {
+      verdict(error, message);
+      return;
+    }
+    let answered = false;
+    factory.check(req, (refusal) => {
+      if (answered) return;
+      answered = true;
+      verdict(refusal);
+    });
+  });
+}
+
+function verifyEngine(
+  engine: EngineState,
+  req: IncomingMessage,
+  upgrade: boolean,
+  factory: TransportFactory,
+  verdict: Verdict,
+): void {
+  const query = queryOf(req);
+  const name = factory.name;
+  const byUpgrade = factory.via === "upgrade";
+  const sid = query.get("sid");
+  if (sid !== null) {
+    if (upgrade !== byUpgrade) verdict(new EngineError("BAD_REQUEST", "Wrong request kind"));
+    else verdict(checkSessionRequest(engine, sid, name, upgrade));
+    return;
+  }
+  if (req.method !== "GET") {
+    verdict(new EngineError("BAD_HANDSHAKE_METHOD", undefined, { method: req.method }));
+  } else if (query.get("EIO") !== "4") {
+    const protocol = query.get("EIO");
+    verdict(new EngineError("UNSUPPORTED_PROTOCOL_VERSION", undefined, { protocol }));
+  } else if (upgrade !== byUpgrade) {
+    verdict(new EngineError("BAD_REQUEST", "Wrong request kind for the transport"));
+  } else if (engine.options.allowRequest === undefined) {
+    verdict();
+  } else {
+    let answered = false;
+    engine.options.allowRequest(req, (message, success) => {
+      if (answered) return;
+      answered = true;
+      if (success) verdict();
+      else verdict(new EngineError("FORBIDDEN", message ?? undefined), message ?? undefined);
+    });
+  }
+}
+
+/**
+ * Whether a request of session `sid` on transport `name` may go on now: the session exists
+ * and is on that transport (or, for an upgrade, may upgrade to it). Checked in `verify` and
+ * again right before the request is handed on, since the checks between may be asynchronous.
+ */
+export function checkSessionRequest(
+  engine: EngineState,
+  sid: string,
+  name: string,
+  upgrade: boolean,
+): EngineError | undefined {
+  const session = engine.sessions.get(sid);
+  if (session === undefined) return new EngineError("UNKNOWN_SID", undefined, { sid });
+  if (!upgrade && session.transport.name !== name) {
+    const previous = session.transport.name;
+    return new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous });
+  }
+  if (upgrade && !session.canUpgradeTo(name)) {
+    return new EngineError("UPGRADE_REFUSED", undefined, { sid, transport: name });
+  }
+  return undefined;
+}
