@@ -58,12 +58,8 @@ export type {
   SessionData,
   SessionState,
 } from "./session.js";
-export {
-  Socket,
-  type SocketMiddleware,
-  type SocketReservedEvents,
-  type SocketState,
-} from "./socket.js";
+export { Socket, type SocketReservedEvents, type SocketState } from "./socket.js";
+export type { SocketMiddleware } from "./socket-middleware.js";
 export type {
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,

@@ -22,7 +22,8 @@ import type {
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debug, disconnectChannel } from "./debug.js";
-import { AckTimeoutError, ReservedEventError, SocketDisconnectedError } from "./errors.js";
+import { type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
+import { ReservedEventError } from "./errors.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
@@ -31,6 +32,14 @@ import {
   RESERVED_EVENTS,
 } from "./reserved.js";
 import type { EngineSession, HandshakeRequest } from "./session.js";
+import {
+  expectAck,
+  expectBroadcastAck,
+  failPendingAcks,
+  type PendingAcks,
+  settleAck,
+} from "./socket-acks.js";
+import { runMiddlewares, type SocketMiddleware } from "./socket-middleware.js";
 import {
   type AckResult,
   type DecorateAcknowledgements,
@@ -55,31 +64,14 @@ export interface SocketReservedEvents {
 /** The life of a socket: middlewares run while "connecting". */
 export type SocketState = "connecting" | "connected" | "disconnecting" | "disconnected";
 
-/** A per-socket middleware: sees each incoming event as `[name, ...args]`. */
-export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
-
 // biome-ignore lint/suspicious/noExplicitAny: catch-all listeners receive whatever was sent
 type AnyListener = (...args: any[]) => void;
 
-interface EmitFlags {
-  volatile?: boolean;
-  compress?: boolean;
-  timeout?: number;
-}
-
-/** The flags of an emit with no modifier: shared, never written to (a modifier copies it). */
-const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
-
-/** Write options of the two kinds of plain (non-volatile) writes: shared, not one per packet. */
-const COMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: true });
-const UNCOMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: false });
-
-interface PendingAck {
-  fn: (...args: unknown[]) => void;
-  timer: NodeJS.Timeout | undefined;
-  /** Set when the callback takes an error first (timeout() was used). */
-  fail: ((err: Error) => void) | undefined;
-}
+/** What `socket.to()` and the other broadcast modifiers of a socket return. */
+type SocketBroadcast<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+  SocketData
+>;
 
 /** A socket id: 15 random bytes, base64url (20 characters), like Socket.IO's. */
 function newSocketId(): SocketId {
@@ -115,7 +107,7 @@ export class Socket<
   #state: SocketState = "connecting";
   // Acks, modifiers, middlewares and catch-all listeners are rare on most sockets: each is
   // allocated on first use, so an idle socket carries none of them.
-  #acks: Map<number, PendingAck> | undefined;
+  #acks: PendingAcks | undefined;
   #flags: Readonly<EmitFlags> = NO_FLAGS;
   #fns: SocketMiddleware[] | undefined;
   #anyIncoming: AnyListener[] | undefined;
@@ -211,7 +203,7 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       const id = this.nsp.nextAckId();
-      this.#expectAck(id, last as (...args: unknown[]) => void, flags.timeout);
+      expectAck(this.#pending(), this, id, last as (...args: unknown[]) => void, flags.timeout);
       packet.id = id;
     } else if (this.#pid !== undefined && !flags.volatile && this.connected) {
       // With recovery on, private packets go through the adapter to get an offset and be kept.
@@ -278,46 +270,31 @@ export class Socket<
   // -- broadcasting from this socket --------------------------------------------------------
 
   /** Broadcast to a room (or rooms), excluding this socket. */
-  to(
-    room: Room | readonly Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  to(room: Room | readonly Room[]): SocketBroadcast<EmitEvents, SocketData> {
     return this.#operator().to(room);
   }
 
   /** Alias of {@link Socket.to}. */
-  in(
-    room: Room | readonly Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  in(room: Room | readonly Room[]): SocketBroadcast<EmitEvents, SocketData> {
     return this.to(room);
   }
 
   /** Broadcast to everyone but these rooms and this socket. */
-  except(
-    room: Room | readonly Room[],
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  except(room: Room | readonly Room[]): SocketBroadcast<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
 
   /** Broadcast to every other socket of the namespace. */
-  get broadcast(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  get broadcast(): SocketBroadcast<EmitEvents, SocketData> {
     return this.#operator();
   }
 
   /** Broadcast only to this server's sockets. */
-  get local(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  get local(): SocketBroadcast<EmitEvents, SocketData> {
     return this.#operator().local;
   }
 
-  #operator(): BroadcastOperator<
-    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  #operator(): SocketBroadcast<EmitEvents, SocketData> {
     const flags: BroadcastFlags = { ...this.#flags };
     this.#flags = NO_FLAGS;
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
@@ -422,9 +399,7 @@ export class Socket<
 
   /** @internal */
   registerAck(id: number, ack: (...args: unknown[]) => void, timeout?: number): void {
-    const timer =
-      timeout === undefined ? undefined : setTimeout(() => this.#acks?.delete(id), timeout);
-    this.#pending().set(id, { fn: ack, timer, fail: undefined });
+    expectBroadcastAck(this.#pending(), id, ack, timeout);
   }
 
   /** Number of acknowledgements this socket still waits for (for leak checks). */
@@ -466,7 +441,7 @@ export class Socket<
         break;
       case SocketPacketType.ACK:
       case SocketPacketType.BINARY_ACK:
-        this.#onack(packet);
+        settleAck(this.#acks, this, packet);
         break;
       case SocketPacketType.DISCONNECT:
         this._onclose("client namespace disconnect");
@@ -492,51 +467,20 @@ export class Socket<
     this.nsp._remove(this);
     this.client._remove(this as unknown as Parameters<Client["_remove"]>[0]);
     this.#state = "disconnected";
-    this.#failPendingAcks();
+    failPendingAcks(this.#acks);
     disconnectChannel.publish({ nsp: this.nsp.name, id: this.id, reason });
     this.emitReserved("disconnect", reason, description);
   }
 
   /** The pending acks, created with the first one. */
-  #pending(): Map<number, PendingAck> {
+  #pending(): PendingAcks {
     if (this.#acks === undefined) this.#acks = new Map();
     return this.#acks;
   }
 
-  #failPendingAcks(): void {
-    const acks = this.#acks;
-    if (acks === undefined) return;
-    for (const ack of acks.values()) {
-      clearTimeout(ack.timer);
-      ack.fail?.(new SocketDisconnectedError());
-    }
-    acks.clear();
-  }
-
   #write(packet: SocketPacket, flags: Readonly<EmitFlags>): void {
     const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
-    const options =
-      flags.volatile === true
-        ? { volatile: true, compress: flags.compress !== false }
-        : flags.compress === false
-          ? UNCOMPRESSED
-          : COMPRESSED;
-    this.client.writeToEngine(frames, options);
-  }
-
-  #expectAck(id: number, fn: (...args: unknown[]) => void, timeout: number | undefined): void {
-    const acks = this.#pending();
-    if (timeout === undefined) {
-      acks.set(id, { fn, timer: undefined, fail: undefined });
-      return;
-    }
-    const timer = setTimeout(() => {
-      acks.delete(id);
-      fn.call(this, new AckTimeoutError());
-    }, timeout);
-    const withNull = (...args: unknown[]) => fn.call(this, null, ...args);
-    const fail = (err: Error) => fn.call(this, err);
-    acks.set(id, { fn: withNull, timer, fail });
+    this.client.writeToEngine(frames, writeOptionsOf(flags));
   }
 
   #onevent(packet: SocketPacket): void {
@@ -549,7 +493,7 @@ export class Socket<
       this.#dispatch(args);
       return;
     }
-    this.#run(this.#fns, args, (err) => {
+    runMiddlewares(this.#fns, args, (err) => {
       if (err) this.#onerror(err);
       else this.#dispatch(args);
     });
@@ -558,19 +502,6 @@ export class Socket<
   /** Hands an incoming event (`[name, ...args]`) to its listeners. */
   #dispatch(args: unknown[]): void {
     if (this.connected) this.emitUntypedArgs(args);
-  }
-
-  #run(fns: readonly SocketMiddleware[], args: unknown[], done: (err?: Error) => void): void {
-    let i = 0;
-    const next = (err?: Error): void => {
-      const fn = err ? undefined : fns[i++];
-      if (!fn) {
-        done(err);
-        return;
-      }
-      fn(args, next);
-    };
-    next();
   }
 
   #onerror(err: Error): void {
@@ -585,16 +516,5 @@ export class Socket<
       sent = true;
       this.#write({ type: SocketPacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
     };
-  }
-
-  #onack(packet: SocketPacket): void {
-    const ack = this.#acks?.get(packet.id!);
-    if (!ack) {
-      debug("socket %s: ack %d is unknown or expired", this.id, packet.id);
-      return;
-    }
-    this.#acks?.delete(packet.id!);
-    clearTimeout(ack.timer);
-    ack.fn.apply(this, packet.data as unknown[]);
   }
 }

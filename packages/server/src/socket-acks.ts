@@ -1,0 +1,81 @@
+/**
+ * The acknowledgements a socket waits for, by packet id: expected by an emit with a callback
+ * (or registered by the adapter for a broadcast), settled by the client's ACK packet, failed
+ * when the socket closes. The table is a plain Map the socket creates with its first ack.
+ */
+import type { SocketPacket } from "@switchboard/protocol";
+import type { SocketId } from "./adapters/adapter.js";
+import { debug } from "./debug.js";
+import { AckTimeoutError, SocketDisconnectedError } from "./errors.js";
+
+/** One acknowledgement a socket waits for. */
+export interface PendingAck {
+  fn: (...args: unknown[]) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** Set when the callback takes an error first (timeout() was used). */
+  fail: ((err: Error) => void) | undefined;
+}
+
+/** The acknowledgements one socket waits for, by packet id. */
+export type PendingAcks = Map<number, PendingAck>;
+
+/**
+ * Expects the ack of the emit with packet id `id`; `fn` is called with `socket` as `this`.
+ * With a timeout, `fn` takes an error first: null with the ack, else an AckTimeoutError.
+ */
+export function expectAck(
+  acks: PendingAcks,
+  socket: object,
+  id: number,
+  fn: (...args: unknown[]) => void,
+  timeout: number | undefined,
+): void {
+  if (timeout === undefined) {
+    acks.set(id, { fn, timer: undefined, fail: undefined });
+    return;
+  }
+  const timer = setTimeout(() => {
+    acks.delete(id);
+    fn.call(socket, new AckTimeoutError());
+  }, timeout);
+  const withNull = (...args: unknown[]) => fn.call(socket, null, ...args);
+  const fail = (err: Error) => fn.call(socket, err);
+  acks.set(id, { fn: withNull, timer, fail });
+}
+
+/** Expects an ack for a broadcast; with `timeout`, forgets it silently after that many ms. */
+export function expectBroadcastAck(
+  acks: PendingAcks,
+  id: number,
+  ack: (...args: unknown[]) => void,
+  timeout: number | undefined,
+): void {
+  const timer = timeout === undefined ? undefined : setTimeout(() => acks.delete(id), timeout);
+  acks.set(id, { fn: ack, timer, fail: undefined });
+}
+
+/** Hands an ACK packet's arguments to the callback waiting for its id, if one still waits. */
+export function settleAck(
+  acks: PendingAcks | undefined,
+  socket: { readonly id: SocketId },
+  packet: SocketPacket,
+): void {
+  const ack = acks?.get(packet.id!);
+  if (!ack) {
+    debug("socket %s: ack %d is unknown or expired", socket.id, packet.id);
+    return;
+  }
+  acks?.delete(packet.id!);
+  clearTimeout(ack.timer);
+  ack.fn.apply(socket, packet.data as unknown[]);
+}
+
+/** Fails the pending acks that take an error (timeout() was used), then forgets them all. */
+export function failPendingAcks(acks: PendingAcks | undefined): void {
+  if (acks === undefined) return;
+  for (const ack of acks.values()) {
+    clearTimeout(ack.timer);
+    ack.fail?.(new SocketDisconnectedError());
+  }
+  acks.clear();
+}
