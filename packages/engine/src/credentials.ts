@@ -32,9 +32,18 @@ export function keepsCookie(
 }
 
 /**
- * Removes the `cookie` header from what a session kept of its handshake request (its headers
- * object; the raw header list is not kept, see handshake-request.ts).
+ * Removes the `cookie` header from what a session kept of its handshake request: its headers
+ * object, and for a kept `IncomingMessage` also `headersDistinct` and `rawHeaders`.
  */
-export function withholdCookie(request: HandshakeRequest): void {
+export function withholdCookie(request: HandshakeRequest | IncomingMessage): void {
   delete request.headers.cookie;
+  if (!("rawHeaders" in request)) return;
+  const raw: string[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!;
+    if (name.toLowerCase() !== "cookie") raw.push(name, request.rawHeaders[i + 1]!);
+  }
+  // Node computes (and caches) headersDistinct from rawHeaders on first use: before replacing it.
+  delete request.headersDistinct.cookie;
+  request.rawHeaders = raw;
 }

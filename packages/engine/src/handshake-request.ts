@@ -1,10 +1,16 @@
 /**
- * What a session keeps of its handshake request. The `IncomingMessage` itself (its stream state,
- * event table and the raw header strings: ~0.7 KiB, more than anything else a session holds) is
- * released once the handshake is answered; the session keeps this snapshot instead: the request
- * line, the headers object, the socket, and every property a middleware attached to the request
- * (`req.session` from express-session, `req.user`, ...), so that `session.request.headers`,
- * `.url`, `.socket.remoteAddress` and `.session` read as they did on the request.
+ * What a session keeps of its handshake request. Without middlewares that attach things to the
+ * request (the common case), the `IncomingMessage` itself (its stream state, event table and raw
+ * header strings: ~0.7 KiB, more than anything else a session holds) is released once the
+ * handshake is answered, and the session keeps a snapshot: the request line, the headers object
+ * and the socket, so that `session.request.headers`, `.url` and `.socket.remoteAddress` read as
+ * they did on the request.
+ *
+ * When a middleware did attach something (`req.session` from express-session, `req.user` from
+ * passport), the session keeps the request itself, as Socket.IO does: such objects refer back to
+ * their request and replace themselves on it (express-session's `req.session.reload()` assigns a
+ * new `req.session`), so a copy would go stale. express-session's session holds the request
+ * anyway, so there would be nothing to save.
  */
 import { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
@@ -30,14 +36,15 @@ export type HandshakeRequest = Omit<
   | "setTimeout"
 >;
 
-/** Own properties every `IncomingMessage` has from node itself: not copied as "extras". */
+/** Own properties every `IncomingMessage` has from node itself (anything else was attached). */
 const NODE_OWN: ReadonlySet<string> = new Set([
   ...Object.getOwnPropertyNames(new IncomingMessage(null as unknown as Socket)),
-  // Set by the HTTP server after construction.
+  // Set by the HTTP server after construction (`parser` on upgrades).
   "upgrade",
+  "parser",
 ]);
 
-/** The snapshot itself: a plain object with a fixed shape, then any extras. */
+/** The snapshot: a plain object with a fixed shape. */
 class KeptRequest {
   readonly method: string | undefined;
   url: string | undefined;
@@ -63,13 +70,9 @@ class KeptRequest {
   }
 }
 
-/** Snapshots `req` (see the module comment). */
+/** The request itself if a middleware attached something to it, else a snapshot of it. */
 export function keepRequest(req: IncomingMessage): HandshakeRequest {
-  const kept = new KeptRequest(req) as KeptRequest & Record<string, unknown>;
-  for (const key of Object.keys(req)) {
-    if (!NODE_OWN.has(key) && !(key in kept)) {
-      kept[key] = (req as unknown as Record<string, unknown>)[key];
-    }
-  }
-  return kept as unknown as HandshakeRequest;
+  // `_`-prefixed keys are internals (node's, or a framework's parse caches), not attachments.
+  for (const key of Object.keys(req)) if (!NODE_OWN.has(key) && key[0] !== "_") return req;
+  return new KeptRequest(req);
 }

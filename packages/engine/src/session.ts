@@ -84,8 +84,8 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   /** The session id (`sid`). */
   readonly id: string;
   /**
-   * What the session keeps of its handshake request: method, url, headers, httpVersion, socket
-   * (and `connection`), and what middlewares attached to it (see handshake-request.ts).
+   * The handshake request if a middleware attached something to it (`req.session`), else a
+   * snapshot of it: method, url, headers, httpVersion, socket (see handshake-request.ts).
    */
   readonly request: HandshakeRequest;
   /** Engine.IO protocol revision. */

@@ -25,7 +25,7 @@ export type SessionData = string | Buffer | ArrayBuffer | ArrayBufferView;
 /** One engine session (one client connection), as the server sees it. */
 export interface EngineSession {
   readonly id: string;
-  /** What the engine kept of the handshake request (headers, url, socket, middleware additions). */
+  /** The handshake request, or the snapshot of it the engine kept (headers, url, socket). */
   readonly request: HandshakeRequest;
   readonly transport: { readonly name: string };
   readonly state: SessionState;

@@ -171,8 +171,9 @@ export class Socket<
   }
 
   /**
-   * What the engine kept of the handshake HTTP request: method, url, headers, socket, and what
-   * middlewares attached (`request.session`, `request.user`); not the stream itself.
+   * The handshake HTTP request as the engine kept it: the request itself when a middleware
+   * attached something (`request.session`, `request.user`), else a snapshot with its method,
+   * url, headers and socket.
    */
   get request(): HandshakeRequest {
     return this.client.request;

@@ -37,6 +37,27 @@ for (const mode of Object.keys(modes) as Mode[]) {
         assert.equal(h.io.of("/admin").sockets.size, 1);
       }));
 
+    test("what io.engine.use attaches to the request is socket.request's, replacements too", () =>
+      withHarness(mode, undefined, async (h) => {
+        // As express-session does: req.session, which reload() later replaces on the request.
+        const handshakes: { session?: { n: number } }[] = [];
+        h.io.engine.use((req, _res, next) => {
+          const r = req as typeof req & { session?: { n: number } };
+          if (!req.url?.includes("sid=")) {
+            r.session = { n: 1 };
+            handshakes.push(r);
+          }
+          next();
+        });
+        const connected = next<[Socket]>(h.io, "connection");
+        h.client();
+        const [socket] = await connected;
+        const request = socket.request as typeof socket.request & { session: { n: number } };
+        assert.deepEqual(request.session, { n: 1 });
+        handshakes.at(-1)!.session = { n: 2 };
+        assert.deepEqual(request.session, { n: 2 }, "the request itself, not a copy");
+      }));
+
     test("an unknown namespace is refused with Invalid namespace", () =>
       withHarness(mode, undefined, async (h) => {
         const client = h.client("/nope");
