@@ -27,9 +27,12 @@ function fakeRes() {
   res.writeHead = (status) => {
     res.written = { status, body: undefined };
   };
+  // As a ServerResponse whose answer is handed to the OS at once: finish (and end's callback),
+  // then close.
   res.end = (body, cb) => {
     res.written!.body = body;
     res.writableFinished = true;
+    res.emit("finish");
     cb?.();
     res.emit("close");
   };

@@ -157,7 +157,8 @@ export class PollingTransport implements ServerTransport {
     const lost = (): void => {
       if (!res.writableFinished) this.fail(new EngineError("POLL_ABORTED", "Answer not delivered"));
     };
-    if (onWritten) res.once("close", lost);
+    // `on`, not `once`: a response closes once, and `once` wraps and unwraps every answer.
+    if (onWritten) res.on("close", lost);
     const end = (payload: string | Buffer): void => {
       if (res.destroyed) {
         if (onWritten) lost();
@@ -165,7 +166,9 @@ export class PollingTransport implements ServerTransport {
       }
       headers["Content-Length"] = Buffer.byteLength(payload);
       res.writeHead(200, headers);
-      res.end(payload, onWritten);
+      // What end(payload, onWritten) does, without its once("finish") wrapper.
+      if (onWritten) res.on("finish", onWritten);
+      res.end(payload);
     };
     const threshold = this.ctx.options.httpCompressionThreshold;
     const encoding = compress && threshold !== undefined ? acceptedEncoding(req) : undefined;
