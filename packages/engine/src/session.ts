@@ -60,6 +60,10 @@ export interface SessionEvents {
   heartbeat: [];
 }
 
+/** A batch's send options, shared instead of one object per batch. */
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
+
 /** How often the old transport is released again while an upgrade waits for `5` (ms). */
 const RELEASE_REPEAT = 200;
 
@@ -312,7 +316,8 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
         callbacks.push(queued.callback);
       }
     }
-    this._transport.send(packets, { compress }, () => this.onBatchWritten(callbacks));
+    const options = compress ? COMPRESSED : UNCOMPRESSED;
+    this._transport.send(packets, options, () => this.onBatchWritten(callbacks));
   }
 
   private onBatchWritten(callbacks: readonly (() => void)[] | undefined): void {
