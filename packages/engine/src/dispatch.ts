@@ -37,18 +37,16 @@ export function dispatchRequest(
   }
   const factory = engine.factories.get(name);
   if (factory?.via !== "http") return;
-  createId(engine, req, (id) => {
-    if (id === undefined) {
-      const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
-      engine.refuse(req, error);
-      writeError(res, error);
-      return;
-    }
-    engine.handshakeIds.set(req, id);
-    const transport = factory.create(req, true);
-    const held = factory.needsOriginProof === true;
-    engine.register(id, req, transport, held, () => transport.handleRequest?.(req, res));
-  });
+  createId(
+    engine,
+    req,
+    (error) => writeError(res, error),
+    (id) => {
+      const transport = factory.create(req, true);
+      const held = factory.needsOriginProof === true;
+      engine.register(id, req, transport, held, () => transport.handleRequest?.(req, res));
+    },
+  );
 }
 
 /** Accepts a checked upgrade: onto an existing session, or as a new session's transport. */
@@ -78,34 +76,44 @@ export function acceptUpgrade(
     });
     return;
   }
-  createId(engine, req, (id) => {
-    if (id === undefined) {
-      const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
-      engine.refuse(req, error);
-      writeUpgradeError(socket, error);
-      return;
-    }
-    engine.handshakeIds.set(req, id);
-    factory.accept(req, socket, head, true, (transport) =>
-      engine.register(id, req, transport, factory.needsOriginProof === true),
-    );
-  });
+  createId(
+    engine,
+    req,
+    (error) => writeUpgradeError(socket, error),
+    (id) => {
+      factory.accept(req, socket, head, true, (transport) =>
+        engine.register(id, req, transport, factory.needsOriginProof === true),
+      );
+    },
+  );
 }
 
-/** The id of a new session from `generateId`, or undefined if it gave none usable. */
+/**
+ * The id of a new session from `generateId`, noted for the handshake's cookie; if it gives none
+ * usable (not a non-empty string, taken, thrown, rejected), the request is refused instead.
+ */
 function createId(
   engine: DispatchingEngine,
   req: IncomingMessage,
-  callback: (id: string | undefined) => void,
+  answerRefusal: (error: EngineError) => void,
+  callback: (id: string) => void,
 ): void {
-  const accept = (id: unknown): void => {
-    callback(typeof id === "string" && id !== "" && !engine.sessions.has(id) ? id : undefined);
+  const refuse = (): void => {
+    const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
+    engine.refuse(req, error);
+    answerRefusal(error);
   };
+  const accept = (id: unknown): void => {
+    if (typeof id !== "string" || id === "" || engine.sessions.has(id)) return refuse();
+    engine.handshakeIds.set(req, id);
+    callback(id);
+  };
+  let id: string | Promise<string>;
   try {
-    const id = engine.generateId(req);
-    if (typeof id === "string") accept(id);
-    else id.then(accept, () => callback(undefined));
+    id = engine.generateId(req);
   } catch {
-    callback(undefined);
+    return refuse();
   }
+  if (typeof id === "string") accept(id);
+  else id.then(accept, refuse);
 }

@@ -37,6 +37,8 @@ import type { ServerTransport, TransportContext, TransportFactory } from "./tran
 import { transportRegistry } from "./transport-registry.js";
 import { checkNamedOrigin, type Verdict, verify } from "./verify.js";
 
+const NO_UPGRADES: readonly string[] = Object.freeze([]);
+
 /** An Express-compatible middleware, run before every request and upgrade is verified. */
 export type Middleware = (
   req: IncomingMessage,
@@ -72,6 +74,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly factories: ReadonlyMap<string, TransportFactory>;
   private readonly middlewares: Middleware[] = [];
   private readonly ctx: TransportContext & SessionContext;
+  /** Transports a session on each transport may upgrade to (offered ones only). */
+  private readonly upgrades = new Map<string, readonly string[]>();
   /** @internal Ids of sessions whose handshake response is being written (for the cookie). */
   readonly handshakeIds = new WeakMap<IncomingMessage, string>();
 
@@ -89,6 +93,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.factories = new Map(
       this.options.transports.map((name) => [name, transportRegistry.get(name)!(this.ctx)]),
     );
+    // Read at every handshake and upgrade check: worked out once, from the offered transports.
+    const offered = this.options.allowUpgrades ? [...this.factories] : [];
+    for (const [name, factory] of offered) {
+      const to = factory.upgradesTo.filter((t) => this.factories.has(t));
+      if (to.length > 0) this.upgrades.set(name, Object.freeze(to));
+    }
   }
 
   /** Number of open sessions. */
@@ -322,8 +332,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private upgradesOf(name: string): readonly string[] {
-    if (!this.options.allowUpgrades) return [];
-    return (this.factories.get(name)?.upgradesTo ?? []).filter((t) => this.factories.has(t));
+    return this.upgrades.get(name) ?? NO_UPGRADES;
   }
 
   private decorateHeaders(headers: OutgoingHttpHeaders, req: IncomingMessage, initial: boolean) {

@@ -335,10 +335,10 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   }
 
   /**
-   * A client that paused its old transport for an upgrade may close it (a stream) before the
-   * server reads its `5` on the new one: the session then waits for the upgrade to end.
+   * @internal The transport's report: its peer closed it. A client that paused its old
+   * transport for an upgrade may close it (a stream) before the server reads its `5` on the new
+   * one: the session then waits for the upgrade to end.
    */
-  /** @internal The transport's report: its peer closed it. */
   onTransportClose(): void {
     if (this.upgrade?.state === "probed") this.previousClosed = true;
     else this.finish("transport close");

@@ -9,6 +9,16 @@ import { EngineError } from "./errors.js";
 import { queryOf } from "./http-edge.js";
 import type { TransportFactory } from "./transport.js";
 
+/** `fn`, called at most once: a user's check that answers twice is heard the first time. */
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  let answered = false;
+  return (...args) => {
+    if (answered) return;
+    answered = true;
+    fn(...args);
+  };
+}
+
 /** The answer of a check: no error to go on; with an error, the request is refused. */
 export type Verdict = (error?: EngineError, message?: string) => void;
 
@@ -29,12 +39,7 @@ export function checkNamedOrigin(
     done();
     return;
   }
-  let answered = false;
-  factory.checkOrigin(req, (refusal) => {
-    if (answered) return;
-    answered = true;
-    done(refusal);
-  });
+  factory.checkOrigin(req, once(done));
 }
 
 /**
@@ -59,12 +64,7 @@ export function verify(
       verdict(error, message);
       return;
     }
-    let answered = false;
-    factory.check(req, (refusal) => {
-      if (answered) return;
-      answered = true;
-      verdict(refusal);
-    });
+    factory.check(req, once(verdict));
   });
 }
 
@@ -94,13 +94,13 @@ function verifyEngine(
   } else if (engine.options.allowRequest === undefined) {
     verdict();
   } else {
-    let answered = false;
-    engine.options.allowRequest(req, (message, success) => {
-      if (answered) return;
-      answered = true;
-      if (success) verdict();
-      else verdict(new EngineError("FORBIDDEN", message ?? undefined), message ?? undefined);
-    });
+    engine.options.allowRequest(
+      req,
+      once((message: string | null | undefined, success: boolean) => {
+        if (success) verdict();
+        else verdict(new EngineError("FORBIDDEN", message ?? undefined), message ?? undefined);
+      }),
+    );
   }
 }
 

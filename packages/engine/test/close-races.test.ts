@@ -181,11 +181,33 @@ describe("requests that reach a session after it closed", () => {
   });
   afterEach(() => h.close());
 
-  /** Sends a request held in the middleware; resolves once it is held. */
-  async function hold(method: string, query: string, body?: string) {
-    const isHeld = new Promise<void>((resolve) => {
+  /** Resolves once the next request is held in the middleware. */
+  function nextHeld(): Promise<void> {
+    return new Promise<void>((resolve) => {
       arrived = resolve;
     });
+  }
+
+  /** Sends a request held in the middleware, then its client leaves; resolves once it has. */
+  async function holdAndLeave(query: string): Promise<void> {
+    const isHeld = nextHeld();
+    const req = request({
+      host: "127.0.0.1",
+      port: h.port,
+      path: url(`${query}&hold`),
+      agent: false,
+    });
+    req.on("error", () => {});
+    req.end();
+    await isHeld;
+    const gone = once(held.at(-1)!.req.socket, "close");
+    req.destroy();
+    await gone;
+  }
+
+  /** Sends a request held in the middleware; resolves once it is held. */
+  async function hold(method: string, query: string, body?: string) {
+    const isHeld = nextHeld();
     const response = send(h.port, method, url(`${query}&hold`), { body });
     await isHeld;
     return { response, release: held.at(-1)!.next };
@@ -224,9 +246,7 @@ describe("requests that reach a session after it closed", () => {
 
   test("a WebSocket upgrade for a session that closed meanwhile is refused (400), not accepted", async () => {
     const { sid, session } = await pollingHandshake(h);
-    const isHeld = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
+    const isHeld = nextHeld();
     const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}&hold`);
     await isHeld;
     session.terminate("transport error");
@@ -240,21 +260,7 @@ describe("requests that reach a session after it closed", () => {
 
   test("a GET whose client left while it was held fails the session at once (poll aborted)", async () => {
     const { sid, session } = await pollingHandshake(h);
-    const isHeld = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const req = request({
-      host: "127.0.0.1",
-      port: h.port,
-      path: url(`EIO=4&transport=polling&sid=${sid}&hold`),
-      agent: false,
-    });
-    req.on("error", () => {});
-    req.end();
-    await isHeld;
-    const gone = once(held.at(-1)!.req.socket, "close");
-    req.destroy();
-    await gone;
+    await holdAndLeave(`EIO=4&transport=polling&sid=${sid}`);
     const seen = closes(session);
     held.at(-1)!.next();
     assert.equal(seen.length, 1);
@@ -265,21 +271,7 @@ describe("requests that reach a session after it closed", () => {
   test("an SSE handshake whose client left while it was held opens no session", async () => {
     let connections = 0;
     h.engine.on("connection", () => connections++);
-    const isHeld = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const req = request({
-      host: "127.0.0.1",
-      port: h.port,
-      path: url("EIO=4&transport=sse&hold"),
-      agent: false,
-    });
-    req.on("error", () => {});
-    req.end();
-    await isHeld;
-    const gone = once(held.at(-1)!.req.socket, "close");
-    req.destroy();
-    await gone;
+    await holdAndLeave("EIO=4&transport=sse");
     const timers = probeTimers();
     try {
       held.at(-1)!.next();

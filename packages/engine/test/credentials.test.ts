@@ -42,14 +42,25 @@ async function jsonpSession(h: Harness, postHeaders: Record<string, string>) {
   });
   const payload = runJsonp(res.text).get(0)?.[0] as string;
   const sid = (JSON.parse(payload.slice(1)) as { sid: string }).sid;
+  const session = await proveByPost(h, "jsonp", sid, postHeaders);
+  session.close();
+  return session;
+}
+
+/** POSTs a message for held session `sid`; resolves with the session it proves. */
+async function proveByPost(
+  h: Harness,
+  transport: string,
+  sid: string,
+  postHeaders: Record<string, string>,
+): Promise<Session> {
   const connected = once(h.engine, "connection") as Promise<[Session]>;
-  const post = await send(h.port, "POST", url(`EIO=4&transport=jsonp&sid=${sid}`), {
+  const post = await send(h.port, "POST", url(`EIO=4&transport=${transport}&sid=${sid}`), {
     body: "4x",
     headers: { "Content-Type": "text/plain;charset=UTF-8", ...postHeaders },
   });
   assert.equal(post.text, "ok");
   const [session] = await connected;
-  session.close();
   return session;
 }
 
@@ -60,13 +71,7 @@ async function htmlfileSession(h: Harness, postHeaders: Record<string, string>) 
   await stream.until((t) => runHtmlFile(t).length > 0);
   const [message] = runHtmlFile(stream.text)[0] as unknown as [{ d: string }, unknown];
   const sid = (JSON.parse(message.d.slice(1)) as { sid: string }).sid;
-  const connected = once(h.engine, "connection") as Promise<[Session]>;
-  const post = await send(h.port, "POST", url(`EIO=4&transport=htmlfile&sid=${sid}`), {
-    body: "4x",
-    headers: { "Content-Type": "text/plain;charset=UTF-8", ...postHeaders },
-  });
-  assert.equal(post.text, "ok");
-  const [session] = await connected;
+  const session = await proveByPost(h, "htmlfile", sid, postHeaders);
   session.close();
   await stream.ended;
   return session;
