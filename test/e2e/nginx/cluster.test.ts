@@ -11,11 +11,9 @@ import { io as switchboardIo } from "@switchboard/client";
 import { io as socketIoClient } from "socket.io-client";
 import {
   type RunningNginx,
-  readDeployConfig,
-  render,
   replaceOnce,
   type SwitchboardNode,
-  startNginx,
+  startDeployNginx,
   startNode,
 } from "./harness.js";
 
@@ -105,15 +103,15 @@ after(async () => {
   await Promise.all(nodes.map((node) => node.close()));
 });
 
-async function clusterNginx(edit: (conf: string) => string = (c) => c): Promise<RunningNginx> {
-  const template = edit(await readDeployConfig("switchboard-cluster.conf"));
-  const nginx = await startNginx((port) =>
-    render(template, {
-      SWITCHBOARD_LISTEN: `127.0.0.1:${port}`,
+async function clusterNginx(edit?: (conf: string) => string): Promise<RunningNginx> {
+  const nginx = await startDeployNginx(
+    "switchboard-cluster.conf",
+    {
       SWITCHBOARD_N1: nodes[0]!.address,
       SWITCHBOARD_N2: nodes[1]!.address,
       SWITCHBOARD_N3: nodes[2]!.address,
-    }),
+    },
+    edit,
   );
   proxies.push(nginx);
   return nginx;

@@ -17,16 +17,11 @@ export const NGINX = "/usr/sbin/nginx";
 
 const deployDir = new URL("../../../deploy/nginx/", import.meta.url).pathname;
 
-/** The text of a committed config, e.g. `readDeployConfig("switchboard.conf")`. */
-export async function readDeployConfig(name: string): Promise<string> {
-  return readFile(join(deployDir, name), "utf8");
-}
-
 /**
  * Fills the envsubst placeholders (`${NAME}`) of a config. Every given name must occur and no
  * placeholder may remain, so that a renamed placeholder fails the test instead of reaching nginx.
  */
-export function render(template: string, values: Readonly<Record<string, string>>): string {
+function render(template: string, values: Readonly<Record<string, string>>): string {
   let out = template;
   for (const [name, value] of Object.entries(values)) {
     const placeholder = `\${${name}}`;
@@ -97,7 +92,7 @@ http {
  * picked now. Resolves once the master has bound its socket and started its worker (it logs
  * "start worker process"); rejects with nginx's log when it exits instead.
  */
-export async function startNginx(siteFor: (port: number) => string): Promise<RunningNginx> {
+async function startNginx(siteFor: (port: number) => string): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), "sb-nginx-"));
   // Workers run as "nobody" when the master is root: they must reach the temp paths.
   await chmod(dir, 0o755);
@@ -127,6 +122,22 @@ export async function startNginx(siteFor: (port: number) => string): Promise<Run
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`nginx did not start:\n${lastLog}`);
+}
+
+/**
+ * Starts nginx on the committed config `name` of deploy/nginx (e.g. "switchboard.conf") after
+ * `edit` (a hostile variant; none by default), listening on loopback, with `upstreams` filling
+ * the config's other placeholders (e.g. `{ SWITCHBOARD_UPSTREAM: node.address }`).
+ */
+export async function startDeployNginx(
+  name: string,
+  upstreams: Readonly<Record<string, string>>,
+  edit: (conf: string) => string = (conf) => conf,
+): Promise<RunningNginx> {
+  const template = edit(await readFile(join(deployDir, name), "utf8"));
+  return startNginx((port) =>
+    render(template, { SWITCHBOARD_LISTEN: `127.0.0.1:${port}`, ...upstreams }),
+  );
 }
 
 function running(child: ChildProcess, port: number, dir: string, log: () => string): RunningNginx {

@@ -8,11 +8,9 @@ import type { IncomingHttpHeaders } from "node:http";
 import { after, before, test } from "node:test";
 import {
   type RunningNginx,
-  readDeployConfig,
-  render,
   replaceOnce,
   type SwitchboardNode,
-  startNginx,
+  startDeployNginx,
   startNode,
 } from "./harness.js";
 
@@ -31,13 +29,11 @@ after(async () => {
   await node.close();
 });
 
-async function proxy(edit: (conf: string) => string = (c) => c): Promise<RunningNginx> {
-  const template = edit(await readDeployConfig("switchboard.conf"));
-  const nginx = await startNginx((port) =>
-    render(template, {
-      SWITCHBOARD_LISTEN: `127.0.0.1:${port}`,
-      SWITCHBOARD_UPSTREAM: node.address,
-    }),
+async function proxy(edit?: (conf: string) => string): Promise<RunningNginx> {
+  const nginx = await startDeployNginx(
+    "switchboard.conf",
+    { SWITCHBOARD_UPSTREAM: node.address },
+    edit,
   );
   proxies.push(nginx);
   return nginx;

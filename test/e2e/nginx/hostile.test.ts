@@ -15,11 +15,9 @@ import { createGunzip } from "node:zlib";
 import { io } from "@switchboard/client";
 import {
   type RunningNginx,
-  readDeployConfig,
-  render,
   replaceOnce,
   type SwitchboardNode,
-  startNginx,
+  startDeployNginx,
   startNode,
 } from "./harness.js";
 
@@ -134,12 +132,10 @@ async function measure(url: string): Promise<Measure> {
 
 for (const path of paths) {
   test(`default client through nginx, ${path.name}: connects and exchanges messages`, async () => {
-    const template = path.edit(await readDeployConfig("switchboard.conf"));
-    const nginx = await startNginx((port) =>
-      render(template, {
-        SWITCHBOARD_LISTEN: `127.0.0.1:${port}`,
-        SWITCHBOARD_UPSTREAM: node.address,
-      }),
+    const nginx = await startDeployNginx(
+      "switchboard.conf",
+      { SWITCHBOARD_UPSTREAM: node.address },
+      path.edit,
     );
     proxies.push(nginx);
     node.refusals.length = 0;
@@ -170,14 +166,12 @@ test("streams: switchboard.conf passes an open event stream through, the bufferi
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
   const address = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  const template = await readDeployConfig("switchboard.conf");
   /** Whether the event arrived before the upstream ended the response (waits at most `ms`). */
   const arrivesWhileOpen = async (edit: (c: string) => string, ms: number): Promise<boolean> => {
-    const nginx = await startNginx((port) =>
-      render(edit(template), {
-        SWITCHBOARD_LISTEN: `127.0.0.1:${port}`,
-        SWITCHBOARD_UPSTREAM: address,
-      }),
+    const nginx = await startDeployNginx(
+      "switchboard.conf",
+      { SWITCHBOARD_UPSTREAM: address },
+      edit,
     );
     proxies.push(nginx);
     let body = "";
