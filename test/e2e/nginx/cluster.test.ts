@@ -37,49 +37,60 @@ interface ClientKind {
 
 const common = { forceNew: true, reconnection: false } as const;
 
+/** A kind's `make` with socket.io-client, offering `transports` (its default ladder if none). */
+const viaSocketIo =
+  (transports?: ("polling" | "websocket")[]) =>
+  (url: string): AnyClientSocket =>
+    socketIoClient(url, {
+      ...common,
+      ...(transports && { transports }),
+    }) as unknown as AnyClientSocket;
+
+/** A kind's `make` with @switchboard/client, offering `transports` (its default ladder if none). */
+const viaSwitchboard =
+  (transports?: ("polling" | "websocket" | "sse")[]) =>
+  (url: string): AnyClientSocket =>
+    switchboardIo(url, {
+      ...common,
+      ...(transports && { transports }),
+    }) as unknown as AnyClientSocket;
+
 const kinds: readonly ClientKind[] = [
   {
     name: "socket.io-client, polling then upgrade",
     count: 80,
     finalTransport: "websocket",
-    make: (url) => socketIoClient(url, common) as unknown as AnyClientSocket,
+    make: viaSocketIo(),
   },
   {
     name: "socket.io-client, polling only",
     count: 50,
     finalTransport: "polling",
-    make: (url) =>
-      socketIoClient(url, { ...common, transports: ["polling"] }) as unknown as AnyClientSocket,
+    make: viaSocketIo(["polling"]),
   },
   {
     name: "@switchboard/client, defaults (websocket first)",
     count: 40,
     finalTransport: "websocket",
-    make: (url) => switchboardIo(url, common) as unknown as AnyClientSocket,
+    make: viaSwitchboard(),
   },
   {
     name: "@switchboard/client, polling only",
     count: 50,
     finalTransport: "polling",
-    make: (url) =>
-      switchboardIo(url, { ...common, transports: ["polling"] }) as unknown as AnyClientSocket,
+    make: viaSwitchboard(["polling"]),
   },
   {
     name: "@switchboard/client, polling then upgrade",
     count: 40,
     finalTransport: "websocket",
-    make: (url) =>
-      switchboardIo(url, {
-        ...common,
-        transports: ["polling", "websocket"],
-      }) as unknown as AnyClientSocket,
+    make: viaSwitchboard(["polling", "websocket"]),
   },
   {
     name: "@switchboard/client, sse only",
     count: 40,
     finalTransport: "sse",
-    make: (url) =>
-      switchboardIo(url, { ...common, transports: ["sse"] }) as unknown as AnyClientSocket,
+    make: viaSwitchboard(["sse"]),
   },
 ];
 
@@ -263,14 +274,7 @@ test("control: without the tag routing (round-robin only) sessions break with Se
   resetCounts();
   // Polling-only clients: every request after the handshake carries the sid, so with three
   // nodes in turn most land on a node that does not know the session.
-  const sockets = Array.from(
-    { length: 6 },
-    () =>
-      socketIoClient(nginx.url, {
-        ...common,
-        transports: ["polling"],
-      }) as unknown as AnyClientSocket,
-  );
+  const sockets = Array.from({ length: 6 }, () => viaSocketIo(["polling"])(nginx.url));
   open.push(...sockets);
   await Promise.all(
     sockets.map((socket) =>
