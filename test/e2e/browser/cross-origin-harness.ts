@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import {
   createServer,
   type Server as HttpServer,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
@@ -176,76 +177,46 @@ export async function startSwitchboard(
     }
   });
   const io = new Server(http, options);
+  /** Records a step at `layer` when `headers` (a request's or a handshake's) carry the cookie. */
+  const sight = (
+    layer: CookieSighting["layer"],
+    transport: string,
+    method: string,
+    headers: IncomingHttpHeaders,
+  ): void => {
+    if (hasCookie(headers.cookie))
+      sightings.push({ layer, transport, method, origin: headers.origin });
+  };
   // Prepended after the engine attached (it takes over the listeners there were), so that
   // these see every request and upgrade before the engine does.
   http.prependListener("request", (req: IncomingMessage) => {
-    if (hasCookie(req.headers.cookie) && req.url?.startsWith("/socket.io/")) {
-      sightings.push({
-        layer: "http",
-        transport: transportOf(req.url),
-        method: req.method ?? "",
-        origin: req.headers.origin,
-      });
+    if (req.url?.startsWith("/socket.io/")) {
+      sight("http", transportOf(req.url), req.method ?? "", req.headers);
     }
   });
   http.prependListener("upgrade", (req: IncomingMessage) => {
-    if (hasCookie(req.headers.cookie)) {
-      sightings.push({
-        layer: "http",
-        transport: transportOf(req.url),
-        method: "UPGRADE",
-        origin: req.headers.origin,
-      });
-    }
+    sight("http", transportOf(req.url), "UPGRADE", req.headers);
   });
   io.engine.use((req: IncomingMessage, _res: ServerResponse, next: (err?: unknown) => void) => {
-    if (hasCookie(req.headers.cookie)) {
-      sightings.push({
-        layer: "engine",
-        transport: transportOf(req.url),
-        method: req.method ?? "",
-        origin: req.headers.origin,
-      });
-    }
+    sight("engine", transportOf(req.url), req.method ?? "", req.headers);
     next();
   });
   io.use((socket, next) => {
-    if (hasCookie(socket.handshake.headers.cookie)) {
-      sightings.push({
-        layer: "middleware",
-        transport: socket.conn.transport.name,
-        method: "-",
-        origin: socket.handshake.headers.origin,
-      });
-    }
+    sight("middleware", socket.conn.transport.name, "-", socket.handshake.headers);
     next();
   });
   io.on("connection", (socket) => {
     connections.push(socket.conn.transport.name);
-    const cookie = socket.handshake.headers.cookie;
-    if (hasCookie(cookie)) {
-      sightings.push({
-        layer: "connection",
-        transport: socket.conn.transport.name,
-        method: "-",
-        origin: socket.handshake.headers.origin,
-      });
-    }
+    const { headers } = socket.handshake;
+    sight("connection", socket.conn.transport.name, "-", headers);
     socket.onAny((event: string) => {
       events.push(event);
-      if (hasCookie(cookie)) {
-        sightings.push({
-          layer: "event",
-          transport: socket.conn.transport.name,
-          method: event,
-          origin: socket.handshake.headers.origin,
-        });
-      }
+      sight("event", socket.conn.transport.name, event, headers);
     });
     socket.on("echo", (...args: unknown[]) => {
       const ack = args.pop();
       if (typeof ack === "function") {
-        ack({ args, transport: socket.conn.transport.name, cookie: cookie ?? null });
+        ack({ args, transport: socket.conn.transport.name, cookie: headers.cookie ?? null });
       }
     });
     socket.on("ping", (data: unknown) => socket.emit("pong", data, new Uint8Array([9, 8, 7])));
