@@ -7,7 +7,6 @@
  * `UPDATE_SCREENSHOT=1 node scripts/test.mjs e2e/browser/chat` also rewrites docs/chat.png.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,20 +15,9 @@ import { fileURLToPath } from "node:url";
 import { io as connect } from "@switchboard/client";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type RunningChat, startChat } from "../../../examples/chat/server.ts";
+import { buildBundle, CHROMIUM_LAUNCH } from "./cross-origin-harness.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** Builds the browser bundle from the current sources, in a temporary directory. */
-function buildBundle(dir: string): string {
-  const out = join(dir, "switchboard.min.js");
-  const built = spawnSync(
-    process.execPath,
-    ["packages/client/scripts/bundle.mjs", "--no-size-check", "--out", out],
-    { cwd: root, stdio: "inherit" },
-  );
-  assert.equal(built.status, 0, "bundle build failed");
-  return out;
-}
 
 /** Opens the page in a fresh browser context (own storage) and joins `room` as `nick`. */
 async function joinAs(browser: Browser, url: string, nick: string, room: string): Promise<Page> {
@@ -65,11 +53,10 @@ describe("chat demo in Chromium", { timeout: 120_000 }, () => {
   let browser: Browser;
 
   before(async () => {
-    chat = await startChat({ port: 0, host: "127.0.0.1", bundlePath: buildBundle(dir) });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    const bundlePath = join(dir, "switchboard.min.js");
+    buildBundle(bundlePath);
+    chat = await startChat({ port: 0, host: "127.0.0.1", bundlePath });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   });
 
   after(async () => {

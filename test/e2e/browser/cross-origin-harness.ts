@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Server, type ServerOptions } from "@switchboard/server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type LaunchOptions, type Page } from "playwright-core";
 
 /** Every transport, in the order the suites try them. */
 export const TRANSPORTS = ["websocket", "polling", "sse", "jsonp", "htmlfile"] as const;
@@ -35,21 +35,31 @@ const clientRoot = fileURLToPath(new URL("../../../packages/client/", import.met
 let bundle: Buffer | undefined;
 
 /**
- * The client's browser bundle (global `io`), built once per test file from the current sources
- * with the client's own scripts/bundle.mjs into a temporary directory, as the client's browser
- * tests do (never racing other builds on packages/client/dist).
+ * Builds the client's browser bundle (global `io`) from the current sources into the file `out`,
+ * with the client's own scripts/bundle.mjs (never racing other builds on packages/client/dist).
+ */
+export function buildBundle(out: string): void {
+  const built = spawnSync(
+    process.execPath,
+    ["scripts/bundle.mjs", "--no-size-check", "--out", out],
+    {
+      cwd: clientRoot,
+      stdio: "inherit",
+    },
+  );
+  if (built.status !== 0) throw new Error("bundle build failed");
+}
+
+/**
+ * The client's browser bundle, built once per test file into a temporary directory, as the
+ * client's browser tests do.
  */
 export function loadBundle(): Buffer {
   if (!bundle) {
     const dir = mkdtempSync(join(tmpdir(), "sb-xo-bundle-"));
     const out = join(dir, "switchboard.min.js");
     try {
-      const built = spawnSync(
-        process.execPath,
-        ["scripts/bundle.mjs", "--no-size-check", "--out", out],
-        { cwd: clientRoot, stdio: "inherit" },
-      );
-      if (built.status !== 0) throw new Error("bundle build failed");
+      buildBundle(out);
       bundle = readFileSync(out);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -238,6 +248,12 @@ export async function startSwitchboard(
   };
 }
 
+/** How every suite here launches Debian's Chromium: headless, no sandbox, no GPU. */
+export const CHROMIUM_LAUNCH: LaunchOptions = {
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+};
+
 /** Debian's Chromium, headless, and how to close it (and its profile). */
 export interface Chromium {
   browser: Browser;
@@ -259,10 +275,7 @@ export async function launchChromium(): Promise<Chromium> {
     join(dir, "Default", "Preferences"),
     JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }),
   );
-  const persistent = await chromium.launchPersistentContext(dir, {
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const persistent = await chromium.launchPersistentContext(dir, CHROMIUM_LAUNCH);
   const browser = persistent.browser();
   if (!browser) throw new Error("no Browser behind the persistent context");
   return {
