@@ -10,54 +10,31 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import {
   type Chromium,
+  connectPage,
   launchChromium,
   openPage,
   type PageOrigin,
+  type PageSocket,
   type SwitchboardSite,
   startPageOrigin,
   startSwitchboard,
   TRANSPORTS,
 } from "./cross-origin-harness.ts";
 
-declare const io: (url: string, options?: Record<string, unknown>) => BrowserSocket;
-interface BrowserSocket {
-  id: string | undefined;
-  io: { engine?: { transport?: { name: string } } & { on(e: string, f: () => void): void } };
-  on(event: string, listener: (...args: never[]) => void): void;
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
-  emit(event: string, ...args: unknown[]): void;
-  disconnect(): void;
-}
-
-/** Connects the page's client; resolves to the socket id and the client's transport. */
-function connect(page: Page, url: string, transports: readonly string[] | undefined) {
-  return page.evaluate(
-    async ({ url, transports }) => {
-      const options: Record<string, unknown> = { forceNew: true, reconnection: false };
-      if (transports) Object.assign(options, { transports, upgrade: false });
-      const socket = io(url, options);
-      (globalThis as { sock?: BrowserSocket }).sock = socket;
-      // Server-to-client ack: answer with the bytes reversed, as a Uint8Array.
-      socket.on("q", (bytes: ArrayBuffer, ack: (r: Uint8Array) => void) =>
-        ack(new Uint8Array(bytes).reverse()),
-      );
-      await new Promise<void>((resolve, reject) => {
-        socket.on("connect", () => resolve());
-        socket.on("connect_error", (e: Error) => reject(new Error(`connect_error: ${e.message}`)));
-      });
-      if (!transports && socket.io.engine?.transport?.name !== "websocket") {
-        await new Promise<void>((resolve) => socket.io.engine?.on("upgrade", () => resolve()));
-      }
-      return { id: socket.id ?? "", transport: socket.io.engine?.transport?.name };
-    },
-    { url, transports },
-  );
+/** Server-to-client ack on the page's socket: answers with the bytes reversed, as a Uint8Array. */
+function answerQ(page: Page) {
+  return page.evaluate(() => {
+    const socket = (globalThis as unknown as { sock: PageSocket }).sock;
+    socket.on("q", (bytes: ArrayBuffer, ack: (r: Uint8Array) => void) =>
+      ack(new Uint8Array(bytes).reverse()),
+    );
+  });
 }
 
 /** Client-to-server traffic: an acked echo of binary and text, and an event answered by one. */
 function exchange(page: Page) {
   return page.evaluate(async () => {
-    const socket = (globalThis as unknown as { sock: BrowserSocket }).sock;
+    const socket = (globalThis as unknown as { sock: PageSocket }).sock;
     const pong = new Promise<[unknown, ArrayBuffer]>((resolve) =>
       socket.on("pong", (data: unknown, bytes: ArrayBuffer) => resolve([data, bytes])),
     );
@@ -103,7 +80,8 @@ describe("cross-origin, page origin allowed", { timeout: 60_000 }, () => {
     test(`${label}: events, binary and acks both ways on ${expected}`, async () => {
       const page = await openPage(chrome.browser, pageOrigin.origin);
       try {
-        const { id, transport } = await connect(page, site.url, transports);
+        const { id, transport } = await connectPage(page, site.url, transports);
+        await answerQ(page);
         assert.equal(transport, expected, "transport the client uses");
         const serverSocket = site.io.of("/").sockets.get(id);
         assert.ok(serverSocket, "the server has the socket");

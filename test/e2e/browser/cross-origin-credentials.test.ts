@@ -30,6 +30,7 @@ import {
   launchChromium,
   openPage,
   type PageOrigin,
+  type PageSocket,
   type SwitchboardSite,
   startPageOrigin,
   startSwitchboard,
@@ -37,12 +38,7 @@ import {
   type TransportName,
 } from "./cross-origin-harness.ts";
 
-declare const io: (url: string, options?: Record<string, unknown>) => BrowserSocket;
-interface BrowserSocket {
-  on(event: string, listener: (...args: never[]) => void): void;
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
-  disconnect(): void;
-}
+declare const io: (url: string, options?: Record<string, unknown>) => PageSocket;
 
 const cookie = `${COOKIE.name}=${COOKIE.value}`;
 

@@ -308,3 +308,49 @@ export async function openPage(
   await page.goto(`${pageUrl}/`);
   return page;
 }
+
+/** What the suites use of the bundle's socket, inside a page. */
+export interface PageSocket {
+  id: string | undefined;
+  io: {
+    engine?: { transport?: { name: string }; on(event: string, listener: () => void): void };
+    on(event: string, listener: (...args: never[]) => void): void;
+  };
+  on(event: string, listener: (...args: never[]) => void): void;
+  emit(event: string, ...args: unknown[]): void;
+  emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** The bundle's global `io`, inside a page. */
+declare const io: (url?: string, options?: Record<string, unknown>) => PageSocket;
+
+/**
+ * Connects the page's client to `url` (the page's own origin when undefined) and keeps the socket
+ * as `globalThis.sock`: with `transports` forced alone (no upgrade), or with the default ladder
+ * when undefined, then waits for its upgrade to WebSocket. Resolves to the socket id and the
+ * client's transport; rejects on connect_error.
+ */
+export function connectPage(
+  page: Page,
+  url: string | undefined,
+  transports: readonly string[] | undefined,
+): Promise<{ id: string; transport: string | undefined }> {
+  return page.evaluate(
+    async ({ url, transports }) => {
+      const options: Record<string, unknown> = { forceNew: true, reconnection: false };
+      if (transports) Object.assign(options, { transports, upgrade: false });
+      const socket = io(url, options);
+      (globalThis as { sock?: PageSocket }).sock = socket;
+      await new Promise<void>((resolve, reject) => {
+        socket.on("connect", () => resolve());
+        socket.on("connect_error", (e: Error) => reject(new Error(`connect_error: ${e.message}`)));
+      });
+      if (!transports && socket.io.engine?.transport?.name !== "websocket") {
+        await new Promise<void>((resolve) => socket.io.engine?.on("upgrade", () => resolve()));
+      }
+      return { id: socket.id ?? "", transport: socket.io.engine?.transport?.name };
+    },
+    { url, transports },
+  );
+}

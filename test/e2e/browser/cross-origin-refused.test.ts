@@ -29,18 +29,14 @@ import {
   launchChromium,
   openPage,
   type PageOrigin,
+  type PageSocket,
   type SwitchboardSite,
   startPageOrigin,
   startSwitchboard,
   TRANSPORTS,
 } from "./cross-origin-harness.ts";
 
-declare const io: (url: string, options?: Record<string, unknown>) => BrowserSocket;
-interface BrowserSocket {
-  io: { on(event: string, listener: (...args: never[]) => void): void };
-  on(event: string, listener: (...args: never[]) => void): void;
-  disconnect(): void;
-}
+declare const io: (url: string, options?: Record<string, unknown>) => PageSocket;
 
 /** Steps that only a working session reaches: none may carry the cookie, ever. */
 const sessionLayers: CookieSighting["layer"][] = ["middleware", "connection", "event"];

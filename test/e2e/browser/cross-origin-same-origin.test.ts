@@ -8,20 +8,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   type Chromium,
+  connectPage,
   launchChromium,
   openPage,
+  type PageSocket,
   type SwitchboardSite,
   startSwitchboard,
   TRANSPORTS,
 } from "./cross-origin-harness.ts";
-
-declare const io: (url?: string, options?: Record<string, unknown>) => BrowserSocket;
-interface BrowserSocket {
-  io: { engine?: { transport?: { name: string }; on(e: string, f: () => void): void } };
-  on(event: string, listener: (...args: never[]) => void): void;
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
-  disconnect(): void;
-}
 
 describe("same-origin page, no cors configured", { timeout: 60_000 }, () => {
   let site: SwitchboardSite;
@@ -43,19 +37,9 @@ describe("same-origin page, no cors configured", { timeout: 60_000 }, () => {
     test(`${label}: connects and exchanges an acked event on ${expected}`, async () => {
       const page = await openPage(chrome.browser, site.url);
       try {
-        const result = await page.evaluate(async (transports) => {
-          const options: Record<string, unknown> = { forceNew: true, reconnection: false };
-          if (transports) Object.assign(options, { transports, upgrade: false });
-          const socket = io(undefined, options); // the page's own origin
-          await new Promise<void>((resolve, reject) => {
-            socket.on("connect", () => resolve());
-            socket.on("connect_error", (e: Error) =>
-              reject(new Error(`connect_error: ${e.message}`)),
-            );
-          });
-          if (!transports && socket.io.engine?.transport?.name !== "websocket") {
-            await new Promise<void>((resolve) => socket.io.engine?.on("upgrade", () => resolve()));
-          }
+        await connectPage(page, undefined, transports); // the page's own origin
+        const result = await page.evaluate(async () => {
+          const socket = (globalThis as unknown as { sock: PageSocket }).sock;
           const echoed = (await socket.emitWithAck("echo", "hi")) as {
             args: unknown[];
             transport: string;
@@ -63,7 +47,7 @@ describe("same-origin page, no cors configured", { timeout: 60_000 }, () => {
           const out = { client: socket.io.engine?.transport?.name, ...echoed };
           socket.disconnect();
           return out;
-        }, transports);
+        });
         assert.deepEqual(result, {
           client: expected,
           args: ["hi"],
