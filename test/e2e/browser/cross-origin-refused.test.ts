@@ -10,8 +10,8 @@
  * - websocket, polling, sse: the origin policy refuses the handshake (the cookie reaches the
  *   HTTP server, nothing further); the client reports connect_error.
  * - jsonp: the <script> GET carries no Origin, so its handshake passes and the session is held;
- *   the CONNECT POST carries the page's Origin, is refused, and the session is closed. The
- *   committed client then reports no connect_error (client bug, see below).
+ *   the CONNECT POST carries the page's Origin, is refused, and the session is closed; the
+ *   client reports connect_error (the connection closed before the namespace connected).
  * - htmlfile: the <iframe> GET carries no Origin; its `o` (the page's origin) is refused (403)
  *   with the origin policy, before any engine middleware;
  *   the client reports connect_error.
@@ -109,7 +109,7 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
                 const result = await new Promise<string>((resolve) => {
                   socket.on("connect", () => resolve("connect"));
                   socket.on("connect_error", () => resolve("connect_error"));
-                  // Without connect_error (jsonp), the connection's end is the last thing to see.
+                  // Should connect_error not come, the connection's end is the last thing to see.
                   socket.io.on("close", () => resolve("closed without connect_error"));
                   setTimeout(() => resolve("nothing within 10 s"), 10_000);
                 });
@@ -118,20 +118,7 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
               },
               { url: site.url, t },
             );
-            if (t === "jsonp") {
-              // Client bug (packages/client/src/core/socket.ts at 9e989cf): a jsonp session that
-              // the server closes before the socket's CONNECT is answered ends with `disconnect`
-              // ("transport close") on a socket that never connected and no connect_error (with
-              // reconnection on, it "reconnects" forever). A fix emitting connect_error is in
-              // progress there; until it lands either ending is accepted. Asserted: it never
-              // connects and it ends.
-              assert.ok(
-                outcome === "connect_error" || outcome === "closed without connect_error",
-                outcome,
-              );
-            } else {
-              assert.equal(outcome, "connect_error");
-            }
+            assert.equal(outcome, "connect_error");
             assertNothingActed(site);
             // The browser sent the cookie with every request it could: proof that it had one.
             assert.ok(site.sightings.some((s) => s.layer === "http" && s.transport === t));
