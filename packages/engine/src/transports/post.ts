@@ -12,6 +12,9 @@ import { EngineError } from "../errors.js";
 import { readBody, writeError } from "../http-edge.js";
 import type { TransportContext, TransportSink } from "../transport.js";
 
+/** The POST's stop() until reading has started. */
+const NOTHING = (): void => {};
+
 /** Where a {@link PostReceiver} reports. */
 export interface PostHost {
   /** The sink of the transport, or null once it has none. */
@@ -44,7 +47,7 @@ export class PostReceiver {
       return;
     }
     const limit = this.ctx.options.maxHttpBufferSize;
-    const current = { res, stop: () => {} };
+    const current = { res, stop: NOTHING };
     this.current = current;
     const settle = (): boolean => {
       if (this.current !== current) return false;

@@ -34,6 +34,10 @@ function onWsClose(this: WebSocket): void {
   (this as TaggedWebSocket)[TRANSPORT].onClose();
 }
 
+/** `ws.send` options, shared by every frame instead of an object per frame. */
+const WS_COMPRESSED = Object.freeze({ compress: true });
+const WS_PLAIN = Object.freeze({ compress: false });
+
 /** The WebSocket transport of one session. */
 export class WebSocketTransport implements ServerTransport {
   readonly name = "websocket";
@@ -80,7 +84,7 @@ export class WebSocketTransport implements ServerTransport {
           this.deflateThreshold !== undefined &&
           (typeof data === "string" ? Buffer.byteLength(data) : data.byteLength) >=
             this.deflateThreshold;
-        this.ws.send(data, { compress }, written);
+        this.ws.send(data, compress ? WS_COMPRESSED : WS_PLAIN, written);
       }
     } finally {
       this.socket.uncork();
