@@ -5,11 +5,11 @@
  * take the portable paths of bytes.ts. Browsers get binary.browser.ts instead.
  */
 import {
-  asPortableType,
   type BinaryData,
   type BinaryType,
   base64Of,
   bytesOfBase64,
+  convertPortable,
   hasBlob,
   toBytes,
 } from "./bytes.js";
@@ -49,9 +49,10 @@ export function fromBase64(text: string): Uint8Array | undefined {
 
 /** Converts received binary data (whatever a transport produced) to the requested type. */
 export function convertBinary(data: BinaryData, binaryType: BinaryType): BinaryData {
-  if (hasBlob && data instanceof Blob) return data;
+  if (binaryType !== "nodebuffer" || !NodeBuffer || (hasBlob && data instanceof Blob)) {
+    return convertPortable(data, binaryType);
+  }
   const bytes = toBytes(data as ArrayBuffer | ArrayBufferView);
-  if (binaryType !== "nodebuffer" || !NodeBuffer) return asPortableType(bytes, binaryType);
   return NodeBuffer.isBuffer(bytes)
     ? bytes
     : NodeBuffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);

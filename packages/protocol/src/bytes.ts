@@ -44,8 +44,13 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
-/** Bytes as the binary types every platform has ("nodebuffer" is the platform file's case). */
-export function asPortableType(bytes: Uint8Array, binaryType: BinaryType): BinaryData {
+/**
+ * Converts received binary data to the binary types every platform has: Blobs stay Blobs, and
+ * "nodebuffer" means ArrayBuffer (binary.node.ts handles it where Buffer exists).
+ */
+export function convertPortable(data: BinaryData, binaryType: BinaryType): BinaryData {
+  if (hasBlob && data instanceof Blob) return data;
+  const bytes = toBytes(data as ArrayBuffer | ArrayBufferView);
   if (binaryType === "uint8array") return bytes;
   if (binaryType === "blob" && hasBlob) return new Blob([bytes as Uint8Array<ArrayBuffer>]);
   return toArrayBuffer(bytes);
