@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import {
   type Chromium,
+  CONNECTION_CASES,
   connectPage,
   launchChromium,
   openPage,
@@ -18,7 +19,6 @@ import {
   type SwitchboardSite,
   startPageOrigin,
   startSwitchboard,
-  TRANSPORTS,
 } from "./cross-origin-harness.ts";
 
 /** Server-to-client ack on the page's socket: answers with the bytes reversed, as a Uint8Array. */
@@ -72,11 +72,7 @@ describe("cross-origin, page origin allowed", { timeout: 60_000 }, () => {
     await pageOrigin?.close();
   });
 
-  const cases: [string, readonly string[] | undefined, string][] = [
-    ...TRANSPORTS.map((t): [string, readonly string[], string] => [t, [t], t]),
-    ["default ladder (upgrade on)", undefined, "websocket"],
-  ];
-  for (const [label, transports, expected] of cases) {
+  for (const [label, transports, expected] of CONNECTION_CASES) {
     test(`${label}: events, binary and acks both ways on ${expected}`, async () => {
       const page = await openPage(chrome.browser, pageOrigin.origin);
       try {

@@ -28,6 +28,19 @@ export const TRANSPORTS = ["websocket", "polling", "sse", "jsonp", "htmlfile"] a
 /** A transport name. */
 export type TransportName = (typeof TRANSPORTS)[number];
 
+/**
+ * The connection cases of the allowed and same-origin suites: each transport forced alone, then
+ * the default ladder (which ends on websocket), as [label, `transports` option, transport].
+ */
+export const CONNECTION_CASES: readonly [
+  string,
+  readonly TransportName[] | undefined,
+  TransportName,
+][] = [
+  ...TRANSPORTS.map((t): [string, readonly TransportName[], TransportName] => [t, [t], t]),
+  ["default ladder (upgrade on)", undefined, "websocket"],
+];
+
 /** Name and value of the user's cookie that the Switchboard server sets for its own site. */
 export const COOKIE = { name: "sbuser", value: "u42" } as const;
 

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   type Chromium,
+  CONNECTION_CASES,
   connectPage,
   launchChromium,
   openPage,
   type PageSocket,
   type SwitchboardSite,
   startSwitchboard,
-  TRANSPORTS,
 } from "./cross-origin-harness.ts";
 
 describe("same-origin page, no cors configured", { timeout: 60_000 }, () => {
@@ -29,11 +29,7 @@ describe("same-origin page, no cors configured", { timeout: 60_000 }, () => {
     await site?.close();
   });
 
-  const cases: [string, readonly string[] | undefined, string][] = [
-    ...TRANSPORTS.map((t): [string, readonly string[], string] => [t, [t], t]),
-    ["default ladder (upgrade on)", undefined, "websocket"],
-  ];
-  for (const [label, transports, expected] of cases) {
+  for (const [label, transports, expected] of CONNECTION_CASES) {
     test(`${label}: connects and exchanges an acked event on ${expected}`, async () => {
       const page = await openPage(chrome.browser, site.url);
       try {
