@@ -105,6 +105,17 @@ function engine(
   return new EngineClient({ origin: "http://h:1" }, opts, memory);
 }
 
+/** A session open on polling whose handshake offers websocket: the engine probes it at once. */
+async function upgradable(memory: TransportMemory = {}) {
+  const poll = scripted("polling");
+  const ws = scripted("websocket");
+  const e = engine([poll, ws], memory);
+  await new Promise((r) => setImmediate(r));
+  const old = poll.made[0]!;
+  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  return { e, old, ws };
+}
+
 test("the ladder moves on when a transport fails, and remembers the one that opened", async () => {
   const ws = scripted("websocket");
   const poll = scripted("polling");
@@ -214,13 +225,8 @@ test("close() sends what is pending and a close packet, then closes the transpor
 });
 
 test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", async () => {
-  const poll = scripted("polling");
-  const ws = scripted("websocket");
   const memory: TransportMemory = {};
-  const e = engine([poll, ws], memory);
-  await new Promise((r) => setImmediate(r));
-  const old = poll.made[0]!;
-  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const { e, old, ws } = await upgradable(memory);
   const probe = ws.made[0]!;
   assert.equal(probe.url, "http://h:1/socket.io/?EIO=4&transport=websocket&sid=abc");
   probe.h.onOpen();
@@ -242,12 +248,7 @@ test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", a
 });
 
 test("a failed probe leaves the session where it was", async () => {
-  const poll = scripted("polling");
-  const ws = scripted("websocket");
-  const e = engine([poll, ws]);
-  await new Promise((r) => setImmediate(r));
-  const old = poll.made[0]!;
-  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const { e, old, ws } = await upgradable();
   const failed = next<[Error]>(e, "upgradeError");
   ws.made[0]!.h.onOpen();
   ws.made[0]!.h.onPacket({ type: "pong", data: "not the probe" });
@@ -288,12 +289,7 @@ test("a transport whose constructor throws is one more failed rung; a probe's, a
 });
 
 test("a probe that fails while the old transport pauses resumes it, and the session stays", async () => {
-  const poll = scripted("polling");
-  const ws = scripted("websocket");
-  const e = engine([poll, ws]);
-  await new Promise((r) => setImmediate(r));
-  const old = poll.made[0]!;
-  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const { e, old, ws } = await upgradable();
   old.holdPause = true; // a poll in flight: the pause does not complete at once
   const probe = ws.made[0]!;
   probe.h.onOpen();
@@ -318,12 +314,7 @@ test("a probe that fails while the old transport pauses resumes it, and the sess
 });
 
 test("a probe that times out before 3probe resumes the old transport", async () => {
-  const poll = scripted("polling");
-  const ws = scripted("websocket");
-  const e = engine([poll, ws]);
-  await new Promise((r) => setImmediate(r));
-  const old = poll.made[0]!;
-  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  const { e, old, ws } = await upgradable();
   ws.made[0]!.h.onOpen();
   assert.equal(old.state, "probing");
   const failed = next<[Error]>(e, "upgradeError");
