@@ -5,7 +5,8 @@
  */
 export class SseParser {
   #buffer = "";
-  #data: string[] = [];
+  /** The data lines of the event so far, joined with "\n" (undefined: none yet). */
+  #data: string | undefined;
   #event = "";
   readonly #onEvent: (data: string, event: string) => boolean;
 
@@ -21,7 +22,7 @@ export class SseParser {
   push(text: string): boolean {
     this.#buffer += text;
     for (;;) {
-      const nl = this.#buffer.search(/\r\n|\r|\n/);
+      const nl = this.#buffer.search(LINE_END);
       if (nl < 0) return true;
       // A lone "\r" at the end may be the first half of "\r\n": wait for more.
       if (this.#buffer[nl] === "\r" && nl === this.#buffer.length - 1) return true;
@@ -30,18 +31,22 @@ export class SseParser {
       if (line === "") {
         const data = this.#data;
         const event = this.#event;
-        this.#data = [];
+        this.#data = undefined;
         this.#event = "";
-        if (data.length > 0 && !this.#onEvent(data.join("\n"), event)) return false;
+        if (data !== undefined && !this.#onEvent(data, event)) return false;
         continue;
       }
       const colon = line.indexOf(":");
       if (colon === 0) continue; // a comment
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? "" : line.slice(colon + 1);
-      if (value[0] === " ") value = value.slice(1);
-      if (field === "data") this.#data.push(value);
-      else if (field === "event") this.#event = value;
+      // The field name is line[0, end): compared in place, not sliced out (a line per packet).
+      const end = colon < 0 ? line.length : colon;
+      const value = colon < 0 ? "" : line.slice(colon + (line[colon + 1] === " " ? 2 : 1));
+      if (end === 4 && line.startsWith("data")) {
+        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+      } else if (end === 5 && line.startsWith("event")) this.#event = value;
     }
   }
 }
+
+/** A line end: CRLF, CR or LF (one RegExp, not one per line). */
+const LINE_END = /\r\n|\r|\n/;
