@@ -42,8 +42,6 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   upgrades: string[] = [];
   /** What happened during upgrades, in order: "noop sent", "3probe sent", "5 received". */
   readonly upgradeLog: string[] = [];
-  /** Write the stream's last noop after answering the probe instead of before. */
-  noopAfterProbe = false;
   /** Packets to send in the middle of an upgrade (after the probe, before "5"). */
   duringUpgrade: string[] = [];
   /**
@@ -113,7 +111,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
             this.upgradeLog.push("3probe sent");
             session.queue.push(...this.duringUpgrade);
           };
-          const script = this.noopAfterProbe ? "noop after" : this.upgradeScript;
+          const script = this.upgradeScript;
           if (script === "noop first") {
             endStream();
             answerProbe();

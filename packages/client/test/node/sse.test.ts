@@ -69,7 +69,7 @@ for (const noopAfterProbe of [false, true]) {
   test(`sse upgrades to websocket (${order}): waits for the stream's noop, nothing lost`, async () => {
     const { fake, url, close } = await startFake();
     fake.upgrades = ["websocket"];
-    fake.noopAfterProbe = noopAfterProbe;
+    fake.upgradeScript = noopAfterProbe ? "noop after" : "noop first";
     fake.duringUpgrade = ['42["during","upgrade"]'];
     const socket = io(url, { forceNew: true, path: "/fake/", transports: ["sse", "websocket"] });
     const during: unknown[] = [];
