@@ -109,9 +109,11 @@ export class Socket<
   // allocated on first use, so an idle socket carries none of them.
   #acks: PendingAcks | undefined;
   #flags: Readonly<EmitFlags> = NO_FLAGS;
-  #fns: SocketMiddleware[] | undefined;
-  #anyIncoming: AnyListener[] | undefined;
-  #anyOutgoing: AnyListener[] | undefined;
+  // The three lists are replaced, never changed in place: a dispatch iterates the list it read,
+  // whatever its listeners add or remove meanwhile, without copying it per message.
+  #fns: readonly SocketMiddleware[] | undefined;
+  #anyIncoming: readonly AnyListener[] | undefined;
+  #anyOutgoing: readonly AnyListener[] | undefined;
 
   /** @internal created by the namespace when a CONNECT arrives */
   constructor(
@@ -379,7 +381,7 @@ export class Socket<
       this.client.disconnectAll();
       return this;
     }
-    this.#write({ type: SocketPacketType.DISCONNECT, nsp: this.nsp.name }, {});
+    this.#write({ type: SocketPacketType.DISCONNECT, nsp: this.nsp.name }, NO_FLAGS);
     this._onclose("server namespace disconnect");
     return this;
   }
@@ -395,7 +397,7 @@ export class Socket<
   notifyOutgoing(args: readonly unknown[]): void {
     const listeners = this.#anyOutgoing;
     if (listeners === undefined || listeners.length === 0) return;
-    for (const listener of [...listeners]) listener.apply(this, args as unknown[]);
+    for (const listener of listeners) listener.apply(this, args as unknown[]);
   }
 
   /** @internal */
@@ -416,11 +418,11 @@ export class Socket<
     void this.join(this.#restoredRooms ?? [this.id]);
     const data: Record<string, string> = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
-    this.#write({ type: SocketPacketType.CONNECT, nsp: this.nsp.name, data }, {});
+    this.#write({ type: SocketPacketType.CONNECT, nsp: this.nsp.name, data }, NO_FLAGS);
     const missed = this.#missed;
     this.#missed = undefined;
     for (const args of missed ?? []) {
-      this.#write({ type: SocketPacketType.EVENT, nsp: this.nsp.name, data: args }, {});
+      this.#write({ type: SocketPacketType.EVENT, nsp: this.nsp.name, data: args }, NO_FLAGS);
     }
   }
 
@@ -428,7 +430,7 @@ export class Socket<
   _refuse(err: Error & { data?: unknown }): void {
     const data: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) data.data = err.data;
-    this.#write({ type: SocketPacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, {});
+    this.#write({ type: SocketPacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, NO_FLAGS);
     this.nsp.adapter.delAll(this.id);
     this.#state = "disconnected";
   }
@@ -488,7 +490,7 @@ export class Socket<
     const args = packet.data as unknown[];
     if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
     const any = this.#anyIncoming;
-    if (any !== undefined) for (const listener of [...any]) listener.apply(this, args);
+    if (any !== undefined) for (const listener of any) listener.apply(this, args);
     // The common case, no `socket.use` middleware: dispatch at once, no closure per event.
     if (this.#fns === undefined || this.#fns.length === 0) {
       this.#dispatch(args);
@@ -515,7 +517,7 @@ export class Socket<
     return (...args: unknown[]) => {
       if (sent || !this.connected) return;
       sent = true;
-      this.#write({ type: SocketPacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
+      this.#write({ type: SocketPacketType.ACK, nsp: this.nsp.name, id, data: args }, NO_FLAGS);
     };
   }
 }
