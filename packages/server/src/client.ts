@@ -40,10 +40,6 @@ export interface ClientHost {
   _onClientClose(client: Client): void;
 }
 
-/** The engine's send options, shared by every write instead of one object per packet. */
-const SEND_COMPRESSED = Object.freeze({ compress: true });
-const SEND_UNCOMPRESSED = Object.freeze({ compress: false });
-
 /** The session of a client points back to it (see Client's static listeners). */
 const CLIENT = Symbol("switchboard.client");
 type TaggedSession = EngineSession & { [CLIENT]: Client };
@@ -113,8 +109,8 @@ export class Client {
       debug("session %s busy: volatile packet dropped", this.conn.id);
       return;
     }
-    const sendOptions = options.compress ? SEND_COMPRESSED : SEND_UNCOMPRESSED;
-    for (const frame of frames) this.conn.send(frame as SessionData, sendOptions);
+    // The write options go as the send options (the engine reads `compress`): no object per write.
+    for (const frame of frames) this.conn.send(frame as SessionData, options);
   }
 
   /** @internal disconnects every namespace, then closes the connection */

@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 import { encodeSocketPacket, type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import { debug } from "../debug.js";
+import { NO_FLAGS, writeOptionsOf } from "../emit-flags.js";
 import type {
   Adapter,
   AdapterNamespace,
@@ -267,6 +268,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   }
 }
 
+/** The write options of a broadcast: its flags read as a socket's emit flags. */
 function writeOptions(opts: BroadcastOptions): WriteOptions {
-  return { volatile: opts.flags?.volatile === true, compress: opts.flags?.compress !== false };
+  return writeOptionsOf(opts.flags ?? NO_FLAGS);
 }
