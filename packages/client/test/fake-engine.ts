@@ -46,7 +46,8 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   duringUpgrade: string[] = [];
   /**
    * Upgrade scripts: "noop first" (default) writes the noop then answers the probe;
-   * "noop after" writes it after the probe; "noop, then probe after ready": once the client
+   * "noop after" answers the probe and writes the noop at {@link endUpgradeStream} (a test
+   * calls it once the client read `3probe`); "noop, then probe after ready": once the client
    * emits `ready`, writes `42["before","probe"]` and the noop in one batch, and answers the
    * probe only once the client emitted `read` (so the client has read the noop before
    * `3probe`); "fail": once the client emits `ready`, answers the probe, then closes the
@@ -54,6 +55,8 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
    */
   upgradeScript: "noop first" | "noop after" | "noop, then probe after ready" | "fail" =
     "noop first";
+  /** Under "noop after", once the probe was answered: writes the old down channel's noop. */
+  endUpgradeStream: () => void = () => {};
   /** Close the session (close packet) when the client sends CONNECT. */
   closeOnConnect = false;
   /** Per sid, whether a poll or stream was open when the client's close packet arrived. */
@@ -117,7 +120,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
             answerProbe();
           } else if (script === "noop after") {
             answerProbe();
-            setTimeout(endStream, 20);
+            this.endUpgradeStream = () => endStream();
           } else if (script === "fail") {
             session.hooks.ready = () => {
               answerProbe();

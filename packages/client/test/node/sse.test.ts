@@ -72,6 +72,8 @@ for (const noopAfterProbe of [false, true]) {
     fake.upgradeScript = noopAfterProbe ? "noop after" : "noop first";
     fake.duringUpgrade = ['42["during","upgrade"]'];
     const socket = io(url, { forceNew: true, path: "/fake/", transports: ["sse", "websocket"] });
+    // The noop goes out once the client read 3probe (it is upgrading), not after a delay.
+    if (noopAfterProbe) socket.io.engine!.once("upgrading", () => fake.endUpgradeStream());
     const during: unknown[] = [];
     socket.on("during", (v) => during.push(v));
     await next(socket, "connect");
