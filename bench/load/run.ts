@@ -85,10 +85,15 @@ function machine(): Record<string, string> {
     nproc: String(cpus().length),
     cpu: model,
     node: process.version,
-    loadavg: loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" "),
+    loadavg: loadAverage(),
   };
+}
+
+/** The 1, 5 and 15 minute load averages, as "0.52 0.61 0.70". */
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -222,9 +227,7 @@ async function main(): Promise<void> {
     results.push({ scenario: name, title: scenario.title, metrics: scenario.metrics, outcomes });
   }
 
-  host.loadavgAfter = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+  host.loadavgAfter = loadAverage();
   console.log(
     `\nload average at the end: ${host.loadavgAfter} (other work on the machine skews wall-clock rates)`,
   );

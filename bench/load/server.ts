@@ -1,6 +1,7 @@
 /**
  * One server under test, run as a child process of the harness (bench/load/run.ts):
- * `node --expose-gc --conditions=source --import tsx bench/load/server.ts <target>`.
+ * `node --expose-gc --import tsx bench/load/server.ts <target>` (no "source" condition: Switchboard
+ * runs from its build, see loadIoServer).
  *
  * It listens on 127.0.0.1 port 0, reports the port over IPC, answers `stats` requests with
  * process.cpuUsage(), process.memoryUsage() and the committed size of V8's new space, and exits

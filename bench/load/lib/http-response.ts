@@ -49,11 +49,6 @@ export class ResponseParser {
 
   constructor(private readonly onResponse: (response: HttpResponse) => void) {}
 
-  /** True between responses, with no bytes of the next one received. */
-  get idle(): boolean {
-    return this.#state === "head" && this.#rest === undefined;
-  }
-
   /** Consumes `data` (only read during the call); throws HttpProtocolError on bad input. */
   feed(data: Buffer): void {
     const buf = this.#rest === undefined ? data : Buffer.concat([this.#rest, data]);
