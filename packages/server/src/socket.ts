@@ -13,7 +13,6 @@ import {
 } from "@switchboard/protocol";
 import type {
   AdapterSocket,
-  BroadcastFlags,
   RecoveredSession,
   Room,
   SocketId,
@@ -298,7 +297,8 @@ export class Socket<
   }
 
   #operator(): SocketBroadcast<EmitEvents, SocketData> {
-    const flags: BroadcastFlags = { ...this.#flags };
+    // The flags object is never written to (a modifier replaces it): it can go as it is.
+    const flags = this.#flags;
     this.#flags = NO_FLAGS;
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
