@@ -104,7 +104,10 @@ function createId(
     answerRefusal(error);
   };
   const accept = (id: unknown): void => {
-    if (typeof id !== "string" || id === "" || engine.sessions.has(id)) return refuse();
+    if (typeof id !== "string" || id === "" || engine.sessions.has(id)) {
+      refuse();
+      return;
+    }
     engine.handshakeIds.set(req, id);
     callback(id);
   };
@@ -112,7 +115,8 @@ function createId(
   try {
     id = engine.generateId(req);
   } catch {
-    return refuse();
+    refuse();
+    return;
   }
   if (typeof id === "string") accept(id);
   else id.then(accept, refuse);
