@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { io as connect } from "@switchboard/client";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type RunningChat, startChat } from "../../../examples/chat/server.ts";
-import { buildBundle, CHROMIUM_LAUNCH } from "./cross-origin-harness.ts";
+import { buildBundle } from "../../../packages/client/test/browser/harness.ts";
+import { CHROMIUM_LAUNCH } from "./cross-origin-harness.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 

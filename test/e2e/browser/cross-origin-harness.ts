@@ -1,14 +1,5 @@
-/**
- * Shared parts of the cross-origin Chromium suites: two origins on loopback, a static page at
- * `http://127.0.0.1:A` (the page and the client bundle) and a Switchboard server at
- * `http://localhost:B` (127.0.0.1 and localhost are different sites, so every request between
- * them is cross-site as well as cross-origin), Debian's Chromium driven by playwright-core, and
- * on the server a record of every request that carried the user's cookie, at each layer it
- * reached.
- */
-import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import {
   createServer,
   type Server as HttpServer,
@@ -19,9 +10,9 @@ import {
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Server, type ServerOptions } from "@switchboard/server";
 import { type Browser, chromium, type LaunchOptions, type Page } from "playwright-core";
+import { loadBundle } from "../../../packages/client/test/browser/harness.ts";
 
 /** Every transport, in the order the suites try them. */
 export const TRANSPORTS = ["websocket", "polling", "sse", "jsonp", "htmlfile"] as const;
@@ -43,43 +34,6 @@ export const CONNECTION_CASES: readonly [
 
 /** Name and value of the user's cookie that the Switchboard server sets for its own site. */
 export const COOKIE = { name: "sbuser", value: "u42" } as const;
-
-const clientRoot = fileURLToPath(new URL("../../../packages/client/", import.meta.url));
-let bundle: Buffer | undefined;
-
-/**
- * Builds the client's browser bundle (global `io`) from the current sources into the file `out`,
- * with the client's own scripts/bundle.mjs (never racing other builds on packages/client/dist).
- */
-export function buildBundle(out: string): void {
-  const built = spawnSync(
-    process.execPath,
-    ["scripts/bundle.mjs", "--no-size-check", "--out", out],
-    {
-      cwd: clientRoot,
-      stdio: "inherit",
-    },
-  );
-  if (built.status !== 0) throw new Error("bundle build failed");
-}
-
-/**
- * The client's browser bundle, built once per test file into a temporary directory, as the
- * client's browser tests do.
- */
-export function loadBundle(): Buffer {
-  if (!bundle) {
-    const dir = mkdtempSync(join(tmpdir(), "sb-xo-bundle-"));
-    const out = join(dir, "switchboard.min.js");
-    try {
-      buildBundle(out);
-      bundle = readFileSync(out);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  return bundle;
-}
 
 const pageHtml =
   '<!doctype html><meta charset="utf-8"><title>xo</title><script src="/switchboard.min.js"></script><body></body>';

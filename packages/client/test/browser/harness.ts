@@ -22,19 +22,26 @@ import { Server, type ServerOptions } from "socket.io";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let bundle: Buffer | undefined;
 
+/** Builds the browser bundle from the current sources into `out` (no size check). */
+export function buildBundle(out: string): void {
+  const built = spawnSync(
+    process.execPath,
+    ["scripts/bundle.mjs", "--no-size-check", "--out", out],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (built.status !== 0) throw new Error("bundle build failed");
+}
+
 /** The bundle, built from the current sources on first use (in a temporary directory). */
 export function loadBundle(): Buffer {
   if (!bundle) {
     const dir = mkdtempSync(join(tmpdir(), "sb-bundle-"));
-    const out = join(dir, "switchboard.min.js");
-    const built = spawnSync(
-      process.execPath,
-      ["scripts/bundle.mjs", "--no-size-check", "--out", out],
-      { cwd: root, stdio: "inherit" },
-    );
-    if (built.status !== 0) throw new Error("bundle build failed");
-    bundle = readFileSync(out);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      buildBundle(join(dir, "switchboard.min.js"));
+      bundle = readFileSync(join(dir, "switchboard.min.js"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return bundle;
 }
