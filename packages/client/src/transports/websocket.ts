@@ -63,7 +63,10 @@ class WebSocketTransport implements ClientTransport {
 
   send(packets: EnginePacket[]): void {
     for (const packet of packets) this.#ws.send(encodeEnginePacket(packet, true));
-    setTimeout(this.#drain, 0);
+    // The socket took the frames (it buffers them itself): the engine may write again once the
+    // caller's synchronous code is done, so emits made together still share one batch. Not a
+    // timer: browsers clamp nested zero-delay timers to 4 ms, a wait on every steady write.
+    queueMicrotask(this.#drain);
   }
 
   probeSent(): void {}

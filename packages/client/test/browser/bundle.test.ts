@@ -94,6 +94,43 @@ describe("browser bundle in Chromium", { timeout: 60_000 }, () => {
   }
 });
 
+describe("browser bundle: write scheduling", { timeout: 60_000 }, () => {
+  let browser: Browser;
+  let server: PageServer;
+  before(async () => {
+    [browser, server] = await Promise.all([launchChromium(), startPageServer()]);
+    echoServer(server);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  // A browser clamps nested zero-delay timers to 4 ms: a client that waits for a timer between
+  // WebSocket writes pays that on every round trip once traffic is steady.
+  test("websocket: back-to-back acks schedule no zero-delay timer between writes", async () => {
+    const page = await openPage(browser, server);
+    const result = await page.evaluate(async () => {
+      const socket = io({ forceNew: true, transports: ["websocket"] });
+      await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+      let shortTimers = 0;
+      const original = window.setTimeout;
+      window.setTimeout = ((fn: TimerHandler, delay?: number, ...rest: unknown[]) => {
+        if ((delay ?? 0) <= 4) shortTimers++;
+        return original(fn, delay, ...rest);
+      }) as typeof window.setTimeout;
+      const echoed: unknown[] = [];
+      for (let i = 0; i < 100; i++) echoed.push(await socket.emitWithAck("echo", i));
+      window.setTimeout = original;
+      const transport = socket.io.engine?.transport?.name;
+      socket.disconnect();
+      return { shortTimers, transport, last: echoed[99], count: echoed.length };
+    });
+    assert.deepEqual(result, { shortTimers: 0, transport: "websocket", last: 99, count: 100 });
+    await page.close();
+  });
+});
+
 describe("browser bundle: restart and fallback", { timeout: 60_000 }, () => {
   let browser: Browser;
   before(async () => {
