@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { trace } from "./debug.js";
 import type { Engine } from "./engine.js";
 import { EngineError } from "./errors.js";
 import { queryOf, writeError, writeUpgradeError } from "./http-edge.js";
@@ -72,7 +73,11 @@ export function acceptUpgrade(
     factory.accept(req, socket, head, false, (transport) => {
       const session = engine.sessions.get(sid);
       if (session?.canUpgradeTo(name)) session.startUpgrade(transport);
-      else transport.close("immediate");
+      else {
+        // Already on it, upgrading, or closed meanwhile: open then close, as Engine.IO does.
+        trace("extra websocket closed", { sid, transport: name });
+        transport.close("immediate");
+      }
     });
     return;
   }

@@ -231,6 +231,11 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     this.finish(reason, description);
   }
 
+  /** Whether an upgrade is in progress (a new transport is being probed). */
+  get upgrading(): boolean {
+    return this.upgrade !== null;
+  }
+
   /** @internal Whether an upgrade to `transportName` may start now. */
   canUpgradeTo(transportName: string): boolean {
     return (

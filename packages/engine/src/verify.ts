@@ -105,6 +105,18 @@ function verifyEngine(
 }
 
 /**
+ * A second WebSocket for a session already on it, or in the middle of an upgrade: Engine.IO
+ * accepts it and then closes it (the session keeps its transport), and clients and conformance
+ * tools expect that open-then-close rather than a failed handshake. The dispatch does the close.
+ */
+function supersedes(
+  session: { readonly transport: { readonly name: string }; readonly upgrading: boolean },
+  name: string,
+): boolean {
+  return session.transport.name === name || session.upgrading;
+}
+
+/**
  * Whether a request of session `sid` on transport `name` may go on now: the session exists
  * and is on that transport (or, for an upgrade, may upgrade to it). Checked in `verify` and
  * again right before the request is handed on, since the checks between may be asynchronous.
@@ -121,7 +133,7 @@ export function checkSessionRequest(
     const previous = session.transport.name;
     return new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous });
   }
-  if (upgrade && !session.canUpgradeTo(name)) {
+  if (upgrade && !session.canUpgradeTo(name) && !supersedes(session, name)) {
     return new EngineError("UPGRADE_REFUSED", undefined, { sid, transport: name });
   }
   return undefined;
