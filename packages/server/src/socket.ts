@@ -207,8 +207,11 @@ export class Socket<
       const id = this.nsp.nextAckId();
       expectAck(this.#pending(), this, id, last as (...args: unknown[]) => void, flags.timeout);
       packet.id = id;
-    } else if (this.#pid !== undefined && !flags.volatile && this.connected) {
-      // With recovery on, private packets go through the adapter to get an offset and be kept.
+    } else if (this.#pid !== undefined && !flags.volatile && this.#state !== "connecting") {
+      // With recovery on, private packets go through the adapter to the socket's own room, to
+      // get an offset and be kept: also after the client dropped (the application may still
+      // hold this object), so that they are replayed on recovery and, once the client is back,
+      // reach the recovered socket that took over the id.
       const opts = { rooms: new Set([this.id]), except: new Set<Room>(), flags };
       this.nsp.adapter.broadcast(packet, opts);
       return true;
