@@ -24,7 +24,8 @@ interface ClientSocket {
   disconnect(): unknown;
 }
 
-const clients: Record<string, (url: string, transports: string[]) => ClientSocket> = {
+type Transports = ["websocket"] | ["polling"];
+const clients: Record<string, (url: string, transports: Transports) => ClientSocket> = {
   "socket.io-client 4.8": (url, transports) =>
     socketIoClient(url, { forceNew: true, reconnection: false, transports }) as ClientSocket,
   "@switchboard/client": (url, transports) =>
@@ -40,7 +41,7 @@ function nextEvent(emitter: ClientSocket, ev: string): Promise<unknown[]> {
 }
 
 for (const [name, connect] of Object.entries(clients)) {
-  for (const transports of [["websocket"], ["polling"]]) {
+  for (const transports of [["websocket"], ["polling"]] as Transports[]) {
     describe(`${name}, ${transports[0]}`, () => {
       test("emits on the old socket object: kept while away, replayed on recovery, then delivered; once, in order", async () => {
         const http = createServer();
