@@ -5,6 +5,8 @@
 export type {
   Adapter,
   AdapterConstructor,
+  AdapterEmitter,
+  AdapterEvents,
   AdapterNamespace,
   AdapterSocket,
   BroadcastFlags,

@@ -4,6 +4,7 @@
  */
 import type {
   Adapter,
+  AdapterConstructor,
   AdapterNamespace,
   RecoveredSession,
   Room,
@@ -55,6 +56,10 @@ export type NamespaceMiddleware<
 /** What a namespace needs of its server (kept small to avoid a cycle of concrete types). */
 export interface NamespaceHost {
   readonly options: ResolvedServerOptions;
+  /** The adapter class namespaces instantiate (`io.adapter()`). */
+  adapter(): AdapterConstructor;
+  /** @internal an adapter reported a failure of its bus */
+  _onAdapterError(err: Error): void;
   /** @internal called when a child of a dynamic namespace has no sockets left */
   _onEmptyChild(nsp: Namespace<EventsMap, EventsMap, EventsMap, unknown>): void;
 }
@@ -86,8 +91,8 @@ export class Namespace<
     SocketId,
     Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >();
-  /** The adapter holding this namespace's rooms. */
-  readonly adapter: Adapter;
+  /** The adapter holding this namespace's rooms (replaced when `io.adapter(...)` is set). */
+  adapter!: Adapter;
   /** Set when this namespace was created by a dynamic (RegExp/function) parent. */
   parent: { readonly name: string } | undefined;
   /** @internal */
@@ -99,13 +104,29 @@ export class Namespace<
     super();
     this.server = server;
     this.name = name;
-    this.adapter = this.createAdapter();
-    void this.adapter.init();
+    this._initAdapter();
+  }
+
+  /**
+   * @internal Creates the adapter from the server's adapter class; a previous adapter is closed
+   * and the rooms of this namespace's connected sockets are carried over to the new one.
+   */
+  _initAdapter(): void {
+    const previous = this.adapter as Adapter | undefined;
+    const adapter = this.createAdapter();
+    this.adapter = adapter;
+    adapter.on("error", (err) => this.server._onAdapterError(err));
+    settle(adapter.init(), (err) => this.server._onAdapterError(err));
+    if (!previous) return;
+    for (const [id, rooms] of previous.sids) {
+      if (this.sockets.has(id)) settle(adapter.addAll(id, new Set(rooms)), () => {});
+    }
+    settle(previous.close(), () => {});
   }
 
   /** @internal subclasses may use another adapter */
   protected createAdapter(): Adapter {
-    return new this.server.options.adapter(this);
+    return new (this.server.adapter())(this);
   }
 
   /** @internal */
@@ -360,5 +381,12 @@ export class Namespace<
         this as unknown as Namespace<EventsMap, EventsMap, EventsMap, unknown>,
       );
     }
+  }
+}
+
+/** Awaits a possibly asynchronous adapter call without leaving a rejection unhandled. */
+function settle(result: void | Promise<void>, onError: (err: Error) => void): void {
+  if (result instanceof Promise) {
+    result.catch((err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
   }
 }

@@ -5,6 +5,7 @@
  * reaches every child.
  */
 
+import { EventEmitter } from "node:events";
 import type { SocketPacket } from "@switchboard/protocol";
 import type {
   Adapter,
@@ -92,13 +93,14 @@ export class ParentNamespace<
 type Child = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
 
 /** A parent's adapter: every operation is applied to each child's adapter. */
-class ParentBroadcastAdapter implements Adapter {
+class ParentBroadcastAdapter extends EventEmitter implements Adapter {
   readonly nsp: AdapterNamespace;
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();
   readonly #children: () => ReadonlySet<Child>;
 
   constructor(nsp: AdapterNamespace, children: () => ReadonlySet<unknown>) {
+    super();
     this.nsp = nsp;
     this.#children = children as () => ReadonlySet<Child>;
   }

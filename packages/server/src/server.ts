@@ -4,7 +4,7 @@
  */
 import type { Server as HttpServer } from "node:http";
 import type { Engine } from "@switchboard/engine";
-import type { Room, SocketId } from "./adapters/adapter.js";
+import type { AdapterConstructor, Room, SocketId } from "./adapters/adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientHost } from "./client.js";
 import { debug } from "./debug.js";
@@ -44,6 +44,8 @@ export interface ServerReservedEvents<
   SocketData,
 > extends NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   new_namespace: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  /** A cluster adapter lost its bus (Redis down, ...); local delivery goes on meanwhile. */
+  error: (err: Error) => void;
 }
 
 /** "open" until `close()`. */
@@ -100,6 +102,7 @@ export class Server<
   readonly #parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   readonly #clients = new Set<Client>();
   #state: ServerState = "open";
+  #adapter: AdapterConstructor;
   #unbind: (() => void) | undefined;
   #detach: (() => void) | undefined;
 
@@ -114,6 +117,7 @@ export class Server<
       (typeof srvOrOptions === "object" && srvOrOptions !== null && "listen" in srvOrOptions);
     const opts = isSrv ? options : ((srvOrOptions as ServerOptions | undefined) ?? options);
     this.options = resolveOptions(opts);
+    this.#adapter = this.options.adapter;
     this.sockets = this.of("/");
     if (isSrv) this.attach(srvOrOptions as HttpServer | number);
   }
@@ -131,6 +135,26 @@ export class Server<
   /** "open", "closing" or "closed". */
   get state(): ServerState {
     return this.#state;
+  }
+
+  /** The adapter class each namespace instantiates. */
+  adapter(): AdapterConstructor;
+  /**
+   * Sets the adapter class (e.g. `io.adapter(createAdapter(pub, sub))`): every existing
+   * namespace gets a new adapter of that class, keeping its connected sockets' rooms.
+   */
+  adapter(adapter: AdapterConstructor): this;
+  adapter(adapter?: AdapterConstructor): AdapterConstructor | this {
+    if (adapter === undefined) return this.#adapter;
+    this.#adapter = adapter;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  /** @internal an adapter's bus failed: `io.on("error")` listeners hear it */
+  _onAdapterError(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emitReserved("error", err);
+    else debug("adapter error (no error listener on the server): %s", err.message);
   }
 
   /**
@@ -307,9 +331,9 @@ export class Server<
     return this.#route("off", ev, listener);
   }
 
-  /** "new_namespace" stays on the server; every other event goes to the main namespace. */
+  /** "new_namespace" and "error" stay on the server; every other event goes to "/". */
   #route(method: "on" | "once" | "off", ev: string | symbol, listener: unknown): this {
-    if (ev === "new_namespace") super[method](ev, listener as never);
+    if (ev === "new_namespace" || ev === "error") super[method](ev, listener as never);
     else this.sockets[method](ev as "connection", listener as never);
     return this;
   }

@@ -122,6 +122,21 @@ function typings(io: Io): void {
   // @ts-expect-error server-side emits may not use a namespace's reserved names
   io.serverSideEmit("connection");
 
+  // -- the adapter: its room events and io.adapter()
+  io.of("/").adapter.on("join-room", (room, id) => {
+    const r: string = room;
+    const i: string = id;
+    void [r, i];
+  });
+  io.of("/").adapter.on("delete-room", (room) => void room.length);
+  // @ts-expect-error "create-room" gives a room name, not a number
+  io.of("/").adapter.on("create-room", (room: number) => void room);
+  // @ts-expect-error adapters emit no such event
+  io.of("/").adapter.on("rooms-changed", () => {});
+  io.on("error", (err) => void err.message);
+  const chained: Io = io.adapter(io.adapter());
+  void chained;
+
   // -- namespaces and fetchSockets
   const admin: Namespace<ClientToServer, ServerToClient, InterServer, Data> = io.of("/admin");
   admin.use((socket, next) => {

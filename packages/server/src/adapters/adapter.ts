@@ -94,8 +94,29 @@ export interface RecoveredSession extends PersistedSession {
   missedPackets: unknown[][];
 }
 
+/**
+ * Events an adapter emits, as Socket.IO's adapters do: a room created (first member) or deleted
+ * (last member gone), a socket that joined or left a room. A cluster adapter also emits "error"
+ * when its bus fails (the server re-emits it as `io.on("error")`).
+ */
+export interface AdapterEvents {
+  "create-room": (room: Room) => void;
+  "delete-room": (room: Room) => void;
+  "join-room": (room: Room, id: SocketId) => void;
+  "leave-room": (room: Room, id: SocketId) => void;
+  error: (err: Error) => void;
+}
+
+/** The adapter's typed listener methods (any EventEmitter provides them). */
+export interface AdapterEmitter {
+  on<Ev extends keyof AdapterEvents>(ev: Ev, listener: AdapterEvents[Ev]): this;
+  once<Ev extends keyof AdapterEvents>(ev: Ev, listener: AdapterEvents[Ev]): this;
+  off<Ev extends keyof AdapterEvents>(ev: Ev, listener: AdapterEvents[Ev]): this;
+  listenerCount(ev: keyof AdapterEvents): number;
+}
+
 /** The adapter interface. Methods may be async where a cluster needs a round trip. */
-export interface Adapter {
+export interface Adapter extends AdapterEmitter {
   readonly nsp: AdapterNamespace;
   /** Local view: room → socket ids. */
   readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
