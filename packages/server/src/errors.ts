@@ -10,8 +10,6 @@ export const ServerErrorCode = {
   RESERVED_EVENT: "SB_ERR_RESERVED_EVENT",
   /** An acknowledgement did not arrive within the `timeout(ms)` given. */
   ACK_TIMEOUT: "SB_ERR_ACK_TIMEOUT",
-  /** The socket disconnected while an acknowledgement was still due. */
-  SOCKET_DISCONNECTED: "SB_ERR_SOCKET_DISCONNECTED",
   /** A server option out of its range or of the wrong type. */
   BAD_OPTION: "SB_ERR_BAD_OPTION",
   /** The client asked for a namespace that does not exist (wire message "Invalid namespace"). */
@@ -57,14 +55,6 @@ export class AckTimeoutError extends ServerError {
   }
 }
 
-/** The socket went away while an acknowledgement was due. */
-export class SocketDisconnectedError extends ServerError {
-  override readonly name = "SocketDisconnectedError";
-  constructor() {
-    super(ServerErrorCode.SOCKET_DISCONNECTED, "socket has been disconnected");
-  }
-}
-
 /** A server option was invalid. */
 export class BadOptionError extends ServerError {
   override readonly name = "BadOptionError";
@@ -105,11 +95,6 @@ export const serverErrors = [
     make: () => new ReservedEventError("connect"),
   },
   { name: "AckTimeoutError", code: ServerErrorCode.ACK_TIMEOUT, make: () => new AckTimeoutError() },
-  {
-    name: "SocketDisconnectedError",
-    code: ServerErrorCode.SOCKET_DISCONNECTED,
-    make: () => new SocketDisconnectedError(),
-  },
   { name: "BadOptionError", code: ServerErrorCode.BAD_OPTION, make: () => new BadOptionError("x") },
   {
     name: "InvalidNamespaceError",

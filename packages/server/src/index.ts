@@ -32,7 +32,6 @@ export {
   ReservedEventError,
   ServerError,
   ServerErrorCode,
-  SocketDisconnectedError,
   serverErrors,
 } from "./errors.js";
 export type { Handshake } from "./handshake.js";

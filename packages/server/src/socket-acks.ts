@@ -1,19 +1,18 @@
 /**
  * The acknowledgements a socket waits for, by packet id: expected by an emit with a callback
- * (or registered by the adapter for a broadcast), settled by the client's ACK packet, failed
- * when the socket closes. The table is a plain Map the socket creates with its first ack.
+ * (or registered by the adapter for a broadcast), settled by the client's ACK packet. When the
+ * socket closes, an ack with a timeout still fails at its timeout and one without is dropped,
+ * as in Socket.IO. The table is a plain Map the socket creates with its first ack.
  */
 import type { SocketPacket } from "@switchboard/protocol";
 import type { SocketId } from "./adapters/adapter.js";
 import { debug } from "./debug.js";
-import { AckTimeoutError, SocketDisconnectedError } from "./errors.js";
+import { AckTimeoutError } from "./errors.js";
 
 /** One acknowledgement a socket waits for. */
 export interface PendingAck {
   fn: (...args: unknown[]) => void;
   timer: NodeJS.Timeout | undefined;
-  /** Set when the callback takes an error first (timeout() was used). */
-  fail: ((err: Error) => void) | undefined;
 }
 
 /** The acknowledgements one socket waits for, by packet id. */
@@ -31,7 +30,7 @@ export function expectAck(
   timeout: number | undefined,
 ): void {
   if (timeout === undefined) {
-    acks.set(id, { fn, timer: undefined, fail: undefined });
+    acks.set(id, { fn, timer: undefined });
     return;
   }
   const timer = setTimeout(() => {
@@ -39,8 +38,7 @@ export function expectAck(
     fn.call(socket, new AckTimeoutError());
   }, timeout);
   const withNull = (...args: unknown[]) => fn.call(socket, null, ...args);
-  const fail = (err: Error) => fn.call(socket, err);
-  acks.set(id, { fn: withNull, timer, fail });
+  acks.set(id, { fn: withNull, timer });
 }
 
 /** Expects an ack for a broadcast; with `timeout`, forgets it silently after that many ms. */
@@ -51,7 +49,7 @@ export function expectBroadcastAck(
   timeout: number | undefined,
 ): void {
   const timer = timeout === undefined ? undefined : setTimeout(() => acks.delete(id), timeout);
-  acks.set(id, { fn: ack, timer, fail: undefined });
+  acks.set(id, { fn: ack, timer });
 }
 
 /** Hands an ACK packet's arguments to the callback waiting for its id, if one still waits. */
@@ -70,12 +68,12 @@ export function settleAck(
   ack.fn.apply(socket, packet.data as unknown[]);
 }
 
-/** Fails the pending acks that take an error (timeout() was used), then forgets them all. */
-export function failPendingAcks(acks: PendingAcks | undefined): void {
+/**
+ * The socket closed: no ACK can arrive any more. As in Socket.IO, an ack with a timeout gets its
+ * AckTimeoutError when the timeout elapses (its timer still runs and then forgets it); one
+ * without a timeout is never called, and is forgotten now.
+ */
+export function dropPendingAcks(acks: PendingAcks | undefined): void {
   if (acks === undefined) return;
-  for (const ack of acks.values()) {
-    clearTimeout(ack.timer);
-    ack.fail?.(new SocketDisconnectedError());
-  }
-  acks.clear();
+  for (const [id, ack] of acks) if (ack.timer === undefined) acks.delete(id);
 }

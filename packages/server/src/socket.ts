@@ -32,9 +32,9 @@ import {
 } from "./reserved.js";
 import type { EngineSession, HandshakeRequest } from "./session.js";
 import {
+  dropPendingAcks,
   expectAck,
   expectBroadcastAck,
-  failPendingAcks,
   type PendingAcks,
   settleAck,
 } from "./socket-acks.js";
@@ -473,7 +473,7 @@ export class Socket<
     this.nsp._remove(this);
     this.client._remove(this as unknown as Parameters<Client["_remove"]>[0]);
     this.#state = "disconnected";
-    failPendingAcks(this.#acks);
+    dropPendingAcks(this.#acks);
     disconnectChannel.publish({ nsp: this.nsp.name, id: this.id, reason });
     this.emitReserved("disconnect", reason, description);
   }

@@ -92,14 +92,24 @@ test("emitWithAck resolves, and rejects on timeout", async (t) => {
   await io.close();
 });
 
-test("pending timeout acks fail when the socket disconnects", async () => {
+test("a timeout ack whose socket disconnects fails with the timeout, when it elapses (as Socket.IO)", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
   const { io, session, socket } = await connected();
-  let err: unknown;
-  socket.timeout(10_000).emit("a", (e: unknown) => {
-    err = e;
-  });
+  const errors: unknown[] = [];
+  socket.timeout(10_000).emit("a", (e: unknown) => errors.push(e));
+  const promised = socket.timeout(10_000).emitWithAck("b");
+  let untimed = 0;
+  socket.emit("c", () => untimed++);
   session.drop();
-  assert.equal((err as { code: string }).code, ServerErrorCode.SOCKET_DISCONNECTED);
+  t.mock.timers.tick(9_999);
+  assert.deepEqual(errors, [], "nothing before the timeout");
+  t.mock.timers.tick(1);
+  assert.equal(errors.length, 1);
+  assert.equal((errors[0] as { code: string }).code, ServerErrorCode.ACK_TIMEOUT);
+  assert.equal((errors[0] as Error).message, "operation has timed out");
+  await assert.rejects(promised, { code: ServerErrorCode.ACK_TIMEOUT });
+  assert.equal(untimed, 0, "an ack without a timeout is never called");
+  assert.equal(socket.pendingAcks, 0, "and none is kept");
   await io.close();
 });
 
