@@ -32,6 +32,7 @@ export {
 } from "./options.js";
 export {
   type SendData,
+  type SendOptions,
   Session,
   type SessionCloseReason,
   type SessionEvents,

@@ -39,6 +39,20 @@ export interface SessionTransport {
 /** Data `session.send()` accepts. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
+/** Options of one `session.send()`. */
+export interface SendOptions {
+  /** Whether the transport may compress the message. @default true */
+  compress?: boolean;
+  /**
+   * The message ends the write it goes in: what is sent after it leaves in a later write, once
+   * the event loop has turned, so that a peer that reads one message and only then listens for
+   * the next (a `ws` client awaiting `once(ws, "message")`) reads it alone. For the first
+   * messages of an exchange (a namespace's CONNECT answer); batching is otherwise unchanged.
+   * @default false
+   */
+  separate?: boolean;
+}
+
 /** What the engine lends to each session. */
 export interface SessionContext {
   readonly options: ResolvedEngineOptions;
@@ -72,6 +86,7 @@ interface Queued {
   readonly compress: boolean;
   readonly size: number;
   readonly callback: (() => void) | undefined;
+  readonly separate: boolean;
 }
 
 function sizeOf(data: EnginePacket["data"]): number {
@@ -103,6 +118,10 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   private queuedBytes = 0;
   private batchesInFlight = 0;
   private flushScheduled = false;
+  /** Messages queued with `separate` (none, nearly always: a flush then never looks for one). */
+  private separateQueued = 0;
+  /** Writes wait for the event loop to turn after a `separate` message went out. */
+  private heldForTurn = false;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
@@ -191,9 +210,10 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
    * Queues a message; queued packets go out together once per tick. `callback` runs once the
    * message has been written to the transport. Ignored once the session is closing.
    */
-  send(data: SendData, options?: { compress?: boolean }, callback?: () => void): this {
+  send(data: SendData, options?: SendOptions, callback?: () => void): this {
     if (this._state === "opening" || this._state === "open") {
-      this.enqueue({ type: "message", data }, options?.compress ?? true, callback);
+      const separate = options?.separate === true;
+      this.enqueue({ type: "message", data }, options?.compress ?? true, callback, separate);
     }
     return this;
   }
@@ -284,15 +304,46 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     if (this._transport.writable) this._transport.send([{ type: "noop" }], { compress: false });
   }
 
-  private enqueue(packet: EnginePacket, compress: boolean, callback: (() => void) | undefined) {
+  private enqueue(
+    packet: EnginePacket,
+    compress: boolean,
+    callback: (() => void) | undefined,
+    separate = false,
+  ) {
     const size = sizeOf(packet.data);
-    this.queue.push({ packet, compress, size, callback });
+    this.queue.push({ packet, compress, size, callback, separate });
+    if (separate) this.separateQueued++;
     this.queuedBytes += size;
     this.emit("packetCreate", packet);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(Session.scheduledFlush, this);
     }
+  }
+
+  /**
+   * The queue up to its first `separate` message, which ends the batch; the rest stays queued
+   * until the event loop has turned twice: the turn in which this batch is written ends, and in
+   * the next one the peer's I/O is read (a peer in this process too) before the rest follows.
+   */
+  private takeUntilSeparate(): Queued[] {
+    const end = this.queue.findIndex((queued) => queued.separate) + 1;
+    const batch = this.queue.slice(0, end);
+    this.queue = this.queue.slice(end);
+    this.separateQueued--;
+    for (const queued of batch) this.queuedBytes -= queued.size;
+    this.heldForTurn = true;
+    setImmediate(Session.afterWriteTurn, this);
+    return batch;
+  }
+
+  private static afterWriteTurn(session: Session): void {
+    setImmediate(Session.afterPeerTurn, session);
+  }
+
+  private static afterPeerTurn(session: Session): void {
+    session.heldForTurn = false;
+    session.flush();
   }
 
   /** The once-per-tick flush (static: no closure per scheduling). */
@@ -302,11 +353,13 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   }
 
   private flush(): void {
-    if (this._state === "closed" || this.queue.length === 0) return;
+    if (this._state === "closed" || this.queue.length === 0 || this.heldForTurn) return;
     if (this.upgrade?.state === "probed" || !this._transport.writable) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
+    const batch = this.separateQueued === 0 ? this.queue : this.takeUntilSeparate();
+    if (batch === this.queue) {
+      this.queue = [];
+      this.queuedBytes = 0;
+    }
     this.batchesInFlight++;
     // One pass over the batch: its packets, whether any asks for compression, its callbacks.
     const packets: EnginePacket[] = new Array(batch.length);
@@ -414,6 +467,7 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     this.upgrade = null;
     this.queue = [];
     this.queuedBytes = 0;
+    this.separateQueued = 0;
     this._transport.setSink(null);
     // The peer that closed needs no close packet: a poll it left waiting is released with a noop.
     this._transport.close(reason === "transport close" ? "discard" : "immediate");

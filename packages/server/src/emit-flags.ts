@@ -19,6 +19,17 @@ export const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
 const COMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: true });
 const UNCOMPRESSED: WriteOptions = Object.freeze({ volatile: false, compress: false });
 
+/**
+ * Write options of a namespace's CONNECT answer: it leaves in a write of its own, so that a
+ * client reading one message at a time (and only then listening for the next) reads it alone,
+ * before what the "connection" handler emits at once, as it does from Socket.IO.
+ */
+export const CONNECT_WRITE: WriteOptions = Object.freeze({
+  volatile: false,
+  compress: true,
+  separate: true,
+});
+
 /** The engine write options for an emit with these flags. */
 export function writeOptionsOf(flags: Readonly<EmitFlags>): WriteOptions {
   return flags.volatile === true

@@ -31,7 +31,15 @@ export interface EngineSession {
   readonly state: SessionState;
   /** True when the transport can take a write now (a `volatile` packet is dropped otherwise). */
   readonly writable: boolean;
-  send(data: SessionData, options?: { compress?: boolean }, callback?: () => void): unknown;
+  /**
+   * Queues a message. `separate`: it ends its write, and what follows leaves in a later one
+   * (the CONNECT answer, so that a client reading one message at a time reads it alone).
+   */
+  send(
+    data: SessionData,
+    options?: { compress?: boolean; separate?: boolean },
+    callback?: () => void,
+  ): unknown;
   close(): unknown;
   on(event: "message", listener: (data: string | Buffer) => void): unknown;
   on(event: "close", listener: (reason: SessionCloseReason, description?: Error) => void): unknown;

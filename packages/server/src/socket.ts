@@ -21,7 +21,7 @@ import type {
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debug, disconnectChannel } from "./debug.js";
-import { type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
+import { CONNECT_WRITE, type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
 import { ReservedEventError } from "./errors.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
@@ -421,7 +421,8 @@ export class Socket<
     void this.join(this.#restoredRooms ?? [this.id]);
     const data: Record<string, string> = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
-    this.#write({ type: SocketPacketType.CONNECT, nsp: this.nsp.name, data }, NO_FLAGS);
+    const connect = { type: SocketPacketType.CONNECT, nsp: this.nsp.name, data };
+    this.client.writeToEngine(encodeSocketPacket(connect, this.nsp.codecLimits), CONNECT_WRITE);
     const missed = this.#missed;
     this.#missed = undefined;
     for (const args of missed ?? []) {

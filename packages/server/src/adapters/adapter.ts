@@ -37,6 +37,8 @@ export interface BroadcastOptions {
 export interface WriteOptions {
   volatile: boolean;
   compress: boolean;
+  /** The packet ends its write: what follows leaves in a later one (a CONNECT answer). */
+  separate?: boolean;
 }
 
 /** What an adapter may do with a local socket. */
