@@ -22,6 +22,13 @@ export const ServerErrorCode = {
   PROTOCOL_VIOLATION: "SB_ERR_PROTOCOL_VIOLATION",
   /** `io.engine` was read before the server was attached to or bound to an engine. */
   NOT_ATTACHED: "SB_ERR_NOT_ATTACHED",
+  /** A request to the other nodes of a cluster (fetchSockets, serverSideEmit with acks, ...) did
+   * not get every expected response within the adapter's `requestsTimeout`. */
+  CLUSTER_TIMEOUT: "SB_ERR_CLUSTER_TIMEOUT",
+  /** A cluster adapter could not publish to its bus (e.g. Redis unreachable). */
+  CLUSTER_PUBLISH: "SB_ERR_CLUSTER_PUBLISH",
+  /** A cluster adapter closed while a request to the other nodes was still waiting. */
+  CLUSTER_CLOSED: "SB_ERR_CLUSTER_CLOSED",
 } as const;
 
 /** One of the codes in {@link ServerErrorCode}. */
@@ -87,6 +94,46 @@ export class NotAttachedError extends ServerError {
   }
 }
 
+/**
+ * A cluster request timed out. The message starts as Socket.IO's adapters' ("timeout reached"),
+ * which applications match on; `received` and `expected` count the responses.
+ */
+export class ClusterTimeoutError extends ServerError {
+  override readonly name = "ClusterTimeoutError";
+  readonly received: number;
+  readonly expected: number;
+  constructor(what: string, received: number, expected: number) {
+    const outOf = Number.isNaN(expected)
+      ? " (the number of servers is unknown: is the bus reachable?)"
+      : ` out of ${expected}`;
+    super(
+      ServerErrorCode.CLUSTER_TIMEOUT,
+      `timeout reached while waiting for ${what} responses: only ${received} responses received${outOf}`,
+    );
+    this.received = received;
+    this.expected = expected;
+  }
+}
+
+/** Publishing to the cluster's bus failed; `cause` is the bus client's error. */
+export class ClusterPublishError extends ServerError {
+  override readonly name = "ClusterPublishError";
+  constructor(what: string, cause?: unknown) {
+    const reason = cause instanceof Error ? `: ${cause.message}` : "";
+    super(ServerErrorCode.CLUSTER_PUBLISH, `could not publish ${what} to the cluster${reason}`, {
+      cause,
+    });
+  }
+}
+
+/** The adapter closed with a request still waiting for the other nodes. */
+export class ClusterClosedError extends ServerError {
+  override readonly name = "ClusterClosedError";
+  constructor(what: string) {
+    super(ServerErrorCode.CLUSTER_CLOSED, `the adapter closed while waiting for ${what} responses`);
+  }
+}
+
 /** Every catalogue entry: its class, its code and the name its instances carry. */
 export const serverErrors = [
   {
@@ -110,5 +157,20 @@ export const serverErrors = [
     name: "NotAttachedError",
     code: ServerErrorCode.NOT_ATTACHED,
     make: () => new NotAttachedError(),
+  },
+  {
+    name: "ClusterTimeoutError",
+    code: ServerErrorCode.CLUSTER_TIMEOUT,
+    make: () => new ClusterTimeoutError("fetchSockets", 0, 1),
+  },
+  {
+    name: "ClusterPublishError",
+    code: ServerErrorCode.CLUSTER_PUBLISH,
+    make: () => new ClusterPublishError("a broadcast"),
+  },
+  {
+    name: "ClusterClosedError",
+    code: ServerErrorCode.CLUSTER_CLOSED,
+    make: () => new ClusterClosedError("fetchSockets"),
   },
 ] as const satisfies readonly { name: string; code: ServerErrorCode; make: () => ServerError }[];

@@ -19,6 +19,21 @@ export type {
   SocketId,
   WriteOptions,
 } from "./adapters/adapter.js";
+export {
+  ClusterAdapter,
+  type ClusterAdapterOptions,
+  defaultClusterAdapterOptions,
+  randomId,
+} from "./adapters/cluster-adapter.js";
+export {
+  type ClusterMessage,
+  ClusterMessageType,
+  type ClusterResponse,
+  checkClusterMessage,
+  type EncodedBroadcastOptions,
+  type EncodedSocketDetails,
+} from "./adapters/cluster-messages.js";
+export type { Responders } from "./adapters/cluster-requests.js";
 export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
 export { SessionStore } from "./adapters/session-store.js";
 export { BroadcastOperator } from "./broadcast-operator.js";
@@ -26,6 +41,9 @@ export { Client, type ClientState } from "./client.js";
 export {
   AckTimeoutError,
   BadOptionError,
+  ClusterClosedError,
+  ClusterPublishError,
+  ClusterTimeoutError,
   InvalidNamespaceError,
   NotAttachedError,
   ProtocolViolationError,
