@@ -13,6 +13,9 @@ const systemNeeds = [
   { prefix: "packages/client/test/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
   { prefix: "test/e2e/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
   { prefix: "test/e2e/nginx", pkg: "nginx", bin: "/usr/sbin/nginx" },
+  { prefix: "test/e2e/nginx/cluster", pkg: "redis-server", bin: "/usr/bin/redis-server" },
+  { prefix: "packages/redis-adapter", pkg: "redis-server", bin: "/usr/bin/redis-server" },
+  { prefix: "packages/redis-streams-adapter", pkg: "redis-server", bin: "/usr/bin/redis-server" },
 ];
 
 function findTests(dir, out = []) {

@@ -32,6 +32,7 @@ export {
   checkClusterMessage,
   type EncodedBroadcastOptions,
   type EncodedSocketDetails,
+  isClusterResponse,
 } from "./adapters/cluster-messages.js";
 export type { Responders } from "./adapters/cluster-requests.js";
 export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";

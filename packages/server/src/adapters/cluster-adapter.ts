@@ -293,7 +293,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected onMessage(message: ClusterMessage | ClusterResponse): void {
     if (message.uid === this.uid) return;
     if (message.nsp !== undefined && message.nsp !== this.nsp.name) return;
-    if (message.uid !== undefined) this.#heardFrom(message.uid, message.type);
+    if (message.uid) this.#heardFrom(message.uid, message.type);
     if (isClusterResponse(message)) {
       this.onResponse(message);
       return;
