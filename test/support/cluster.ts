@@ -54,7 +54,7 @@ export class Cluster {
   }
 
   /** Connects a recording client (websocket only, no reconnection) and waits for "connect". */
-  async client(node: Node<unknown>, nsp = "/"): Promise<RecordingClient> {
+  async client(node: { url: string }, nsp = "/"): Promise<RecordingClient> {
     const socket = connect(`${node.url}${nsp}`, {
       forceNew: true,
       reconnection: false,

@@ -48,9 +48,17 @@ export async function clientPair(library: Library, url: string): Promise<ClientP
   };
 }
 
-/** Polls serverCount() until every node's subscriptions are in place (NUMSUB has no event). */
+/**
+ * Polls serverCount() until every node's subscriptions are in place (NUMSUB has no event); a
+ * count that fails while a client is still reconnecting is asked again.
+ */
 export async function untilServerCount(io: Server, n: number): Promise<void> {
-  while ((await io.of("/").adapter.serverCount()) !== n) {
+  for (;;) {
+    const count = await io
+      .of("/")
+      .adapter.serverCount()
+      .catch(() => -1);
+    if (count === n) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
