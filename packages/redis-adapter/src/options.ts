@@ -94,6 +94,13 @@ export interface ResolvedShardedOptions {
   readonly requestsTimeout: number;
 }
 
+function timeout(value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new BadOptionError(`requestsTimeout must be a finite number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
 function prefix(name: string, value: unknown): string {
   if (typeof value !== "string" || value === "") {
     throw new BadOptionError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
@@ -109,7 +116,7 @@ export function resolveRedisOptions(opts: RedisAdapterOptions = {}): ResolvedRed
   }
   return Object.freeze({
     key: prefix("key", opts.key ?? d.key),
-    requestsTimeout: opts.requestsTimeout ?? d.requestsTimeout,
+    requestsTimeout: timeout(opts.requestsTimeout ?? d.requestsTimeout),
     publishOnSpecificResponseChannel:
       opts.publishOnSpecificResponseChannel ?? d.publishOnSpecificResponseChannel,
     parser,
@@ -129,7 +136,7 @@ export function resolveShardedOptions(
   return Object.freeze({
     channelPrefix: prefix("channelPrefix", opts.channelPrefix ?? d.channelPrefix),
     subscriptionMode: mode,
-    requestsTimeout: opts.requestsTimeout ?? d.requestsTimeout,
+    requestsTimeout: timeout(opts.requestsTimeout ?? d.requestsTimeout),
   });
 }
 
