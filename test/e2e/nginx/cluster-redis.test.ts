@@ -1,0 +1,249 @@
+/**
+ * The cluster end to end: deploy/nginx/switchboard-cluster.conf in front of 3 Switchboard
+ * node processes sharing one redis-server through @switchboard/redis-adapter. 300 clients of
+ * both client libraries and every transport they have spread over the nodes; a room broadcast
+ * from any node reaches every client exactly once (every delivery counted); fetchSockets and
+ * serverSideEmit with acks see all nodes; a node killed mid-run loses only its own clients,
+ * which reconnect to the others; a Redis restart mid-run is survived.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { io as switchboardIo } from "@switchboard/client";
+import { io as socketIoClient } from "socket.io-client";
+import { RedisServer } from "../../support/redis-server.ts";
+import { type NodeProcess, startNodeProcess, untilNodeCount } from "./cluster-processes.ts";
+import { type RunningNginx, startDeployNginx } from "./harness.js";
+
+/** What the test needs of both libraries' sockets. */
+interface AnySocket {
+  connected: boolean;
+  io: { engine: { transport?: { name: string } | undefined } };
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: never[]) => void): unknown;
+  disconnect(): unknown;
+}
+
+type Make = (url: string) => AnySocket;
+const sio =
+  (transports?: ("polling" | "websocket")[]): Make =>
+  (url) =>
+    socketIoClient(url, {
+      forceNew: true,
+      ...(transports && { transports }),
+    }) as unknown as AnySocket;
+const sb =
+  (transports?: ("polling" | "websocket" | "sse")[]): Make =>
+  (url) =>
+    switchboardIo(url, {
+      forceNew: true,
+      ...(transports && { transports }),
+    }) as unknown as AnySocket;
+
+const kinds: readonly { name: string; count: number; make: Make }[] = [
+  { name: "socket.io-client, polling then upgrade", count: 60, make: sio() },
+  { name: "socket.io-client, polling only", count: 50, make: sio(["polling"]) },
+  { name: "socket.io-client, websocket only", count: 40, make: sio(["websocket"]) },
+  { name: "@switchboard/client, defaults", count: 50, make: sb() },
+  { name: "@switchboard/client, polling only", count: 50, make: sb(["polling"]) },
+  { name: "@switchboard/client, sse only", count: 50, make: sb(["sse"]) },
+];
+
+/** A client and everything it received. */
+interface Tracked {
+  kind: string;
+  socket: AnySocket;
+  /** Tags of the nodes that welcomed it, in order (one more per reconnection). */
+  welcomes: string[];
+  /** Deliveries of each broadcast id. */
+  deliveries: Map<string, number>;
+  disconnects: number;
+}
+
+const TAGS = ["n1", "n2", "n3"] as const;
+let redis: RedisServer;
+let nodes: NodeProcess[] = [];
+let nginx: RunningNginx;
+const clients: Tracked[] = [];
+/** Waiters for "every client has received id". */
+const firstDeliveries = new Map<string, { seen: number; wake?: () => void }>();
+
+before(async () => {
+  redis = await RedisServer.start();
+  nodes = await Promise.all(TAGS.map((tag) => startNodeProcess(tag, redis.url)));
+  await Promise.all(nodes.map((node) => untilNodeCount(node, 3)));
+  nginx = await startDeployNginx("switchboard-cluster.conf", {
+    SWITCHBOARD_N1: nodes[0]!.address,
+    SWITCHBOARD_N2: nodes[1]!.address,
+    SWITCHBOARD_N3: nodes[2]!.address,
+  });
+});
+
+after(async () => {
+  for (const c of clients) c.socket.disconnect();
+  await nginx?.stop();
+  for (const node of nodes) await node.kill();
+  await redis?.close();
+});
+
+function track(kind: string, socket: AnySocket): Tracked {
+  const t: Tracked = { kind, socket, welcomes: [], deliveries: new Map(), disconnects: 0 };
+  socket.on("welcome", ((tag: string) => t.welcomes.push(tag)) as (...a: never[]) => void);
+  socket.on("disconnect", (() => t.disconnects++) as (...a: never[]) => void);
+  socket.on("bcast", ((id: string) => {
+    const n = (t.deliveries.get(id) ?? 0) + 1;
+    t.deliveries.set(id, n);
+    if (n !== 1) return;
+    const w = firstDeliveries.get(id) ?? { seen: 0 };
+    w.seen++;
+    firstDeliveries.set(id, w);
+    w.wake?.();
+  }) as (...a: never[]) => void);
+  return t;
+}
+
+/** Resolves when every client (or the `among` ones) has received broadcast `id` once. */
+function untilEveryone(id: string, among = clients.length): Promise<void> {
+  return new Promise((resolve) => {
+    const w = firstDeliveries.get(id) ?? { seen: 0 };
+    firstDeliveries.set(id, w);
+    const check = () => {
+      if (w.seen >= among) resolve();
+    };
+    w.wake = check;
+    check();
+  });
+}
+
+/** Resolves once `t` has been welcomed `n` times in total. */
+async function untilWelcomed(t: Tracked, n: number): Promise<void> {
+  while (t.welcomes.length < n) {
+    await new Promise<void>((resolve) =>
+      t.socket.once("welcome", (() => resolve()) as (...a: never[]) => void),
+    );
+  }
+}
+
+/** Broadcasts `id` from `node` to room "all" and waits until every client has it. */
+async function broadcast(node: NodeProcess, id: string): Promise<void> {
+  const done = untilEveryone(id);
+  assert.equal(await node.ask("ctl:broadcast", id), node.tag);
+  await done;
+}
+
+/**
+ * Every delivery counted: after a marker from every live node (which travels behind what that
+ * node sent before it), each of `ids` was received exactly once by every client.
+ */
+async function assertExactlyOnce(ids: string[], live: NodeProcess[], marker: string) {
+  for (const node of live) await broadcast(node, `${marker}-${node.tag}`);
+  for (const id of ids) {
+    const counts = clients.map((c) => c.deliveries.get(id) ?? 0);
+    assert.deepEqual(
+      counts.filter((n) => n !== 1),
+      [],
+      `broadcast ${id}: every one of ${clients.length} clients once`,
+    );
+  }
+}
+
+function perNode(): Record<string, number> {
+  const split: Record<string, number> = {};
+  for (const c of clients) {
+    const tag = c.welcomes.at(-1) ?? "none";
+    split[tag] = (split[tag] ?? 0) + 1;
+  }
+  return split;
+}
+
+test("300 clients on 3 node processes: broadcasts from any node exactly once, fetchSockets and serverSideEmit see all nodes", async () => {
+  const tasks: (() => Promise<void>)[] = [];
+  for (const kind of kinds) {
+    for (let i = 0; i < kind.count; i++) {
+      tasks.push(async () => {
+        const t = track(kind.name, kind.make(nginx.url));
+        clients.push(t);
+        await untilWelcomed(t, 1);
+      });
+    }
+  }
+  // Interleaved kinds, at most 60 connecting at once (2 cores).
+  const order = tasks.map((_, i) => (i * 7919) % tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 60 }, async () => {
+      while (next < order.length) await tasks[order[next++]!]!();
+    }),
+  );
+  assert.equal(clients.length, 300);
+  const split = perNode();
+  for (const tag of TAGS) assert.ok((split[tag] ?? 0) > 0, `node ${tag} has clients`);
+
+  const ids = TAGS.map((tag) => `from-${tag}`);
+  for (const [i, node] of nodes.entries()) await broadcast(node, ids[i]!);
+  await assertExactlyOnce(ids, nodes, "marker1");
+
+  for (const node of nodes) {
+    const fetched = await node.ask<{ count: number; perNode: Record<string, number> }>("ctl:fetch");
+    assert.deepEqual(fetched, { count: 300, perNode: split }, `fetchSockets from ${node.tag}`);
+    const who = await node.ask<{ responses: string[] }>("ctl:who");
+    assert.deepEqual(
+      [...who.responses].sort(),
+      TAGS.filter((t) => t !== node.tag),
+      `serverSideEmitWithAck from ${node.tag}`,
+    );
+  }
+  const transports: Record<string, number> = {};
+  for (const c of clients) {
+    const name = c.socket.io.engine.transport?.name ?? "none";
+    transports[name] = (transports[name] ?? 0) + 1;
+  }
+  console.log(
+    `# cluster over redis: clients per node ${JSON.stringify(split)}, transports ${JSON.stringify(transports)}`,
+  );
+});
+
+test("a node process killed mid-run: only its clients drop, they reconnect to the others, the cluster counts 2", async () => {
+  const [n1, n2, n3] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+  const onN3 = clients.filter((c) => c.welcomes.at(-1) === "n3");
+  const others = clients.filter((c) => c.welcomes.at(-1) !== "n3");
+  assert.ok(onN3.length > 0);
+  await n3.kill();
+  await Promise.all(onN3.map((c) => untilWelcomed(c, c.welcomes.length + 1)));
+  for (const c of onN3) assert.notEqual(c.welcomes.at(-1), "n3");
+  assert.deepEqual(
+    others.filter((c) => c.disconnects > 0).map((c) => c.kind),
+    [],
+    "the other nodes' clients never dropped",
+  );
+  await untilNodeCount(n1, 2);
+  await untilNodeCount(n2, 2);
+  await broadcast(n1, "after-kill");
+  await assertExactlyOnce(["after-kill"], [n1, n2], "marker2");
+  assert.equal((await n2.ask<{ count: number }>("ctl:fetch")).count, 300);
+  console.log(
+    `# node killed: ${onN3.length} clients of n3 reconnected, now ${JSON.stringify(perNode())}`,
+  );
+});
+
+test("redis-server restarted mid-run: local delivery goes on, the cluster resumes by itself", async () => {
+  const [n1, n2] = nodes as [NodeProcess, NodeProcess];
+  const onN1 = clients.filter((c) => c.welcomes.at(-1) === "n1");
+  await redis.stop();
+  // n1's own clients still get n1's broadcasts while Redis is away
+  const local = untilEveryone("during-outage", onN1.length);
+  await n1.ask("ctl:broadcast", "during-outage");
+  await local;
+  const failed = await n1.ask<{ error?: string }>("ctl:fetch");
+  assert.match(failed.error ?? "", /timeout reached/, "cross-node fetchSockets fails, coded");
+  await redis.restart();
+  await untilNodeCount(n1, 2);
+  await untilNodeCount(n2, 2);
+  await broadcast(n2, "after-restart");
+  await assertExactlyOnce(["after-restart"], [n1, n2], "marker3");
+  assert.equal((await n1.ask<{ count: number }>("ctl:fetch")).count, 300);
+  assert.equal(
+    clients.filter((c) => c.disconnects > 0 && c.welcomes[0] !== "n3").length,
+    0,
+    "no client dropped because of the Redis restart",
+  );
+});
