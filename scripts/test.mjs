@@ -1,22 +1,47 @@
 #!/usr/bin/env node
 // Runs every test file with Node's test runner, TypeScript through tsx, workspace packages
 // resolved to their sources (the "source" export condition), after making sure the system
-// packages that some suites drive (a real browser, a real proxy) are installed.
+// packages that some suites drive (a real browser, a real proxy, python-socketio) are installed.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Suites (by path prefix) and the Debian packages whose binaries they need. */
+/** True when Debian's python (not a pyenv or venv one) imports every module named. */
+const pythonHas =
+  (...modules) =>
+  () =>
+    existsSync("/usr/bin/python3") &&
+    spawnSync("/usr/bin/python3", ["-c", `import ${modules.join(", ")}`], { stdio: "ignore" })
+      .status === 0;
+
+/** Suites (by path prefix), the Debian packages they need, and how to tell they are there. */
 const systemNeeds = [
-  { prefix: "packages/client/test/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
-  { prefix: "test/e2e/browser", pkg: "chromium", bin: "/usr/bin/chromium" },
-  { prefix: "test/e2e/nginx", pkg: "nginx", bin: "/usr/sbin/nginx" },
-  { prefix: "test/e2e/nginx/cluster", pkg: "redis-server", bin: "/usr/bin/redis-server" },
-  { prefix: "packages/redis-adapter", pkg: "redis-server", bin: "/usr/bin/redis-server" },
-  { prefix: "packages/redis-streams-adapter", pkg: "redis-server", bin: "/usr/bin/redis-server" },
+  { prefix: "packages/client/test/browser", pkg: "chromium", present: has("/usr/bin/chromium") },
+  { prefix: "test/e2e/browser", pkg: "chromium", present: has("/usr/bin/chromium") },
+  { prefix: "test/e2e/nginx", pkg: "nginx", present: has("/usr/sbin/nginx") },
+  {
+    prefix: "test/e2e/nginx/cluster",
+    pkg: "redis-server",
+    present: has("/usr/bin/redis-server"),
+  },
+  { prefix: "packages/redis-adapter", pkg: "redis-server", present: has("/usr/bin/redis-server") },
+  {
+    prefix: "packages/redis-streams-adapter",
+    pkg: "redis-server",
+    present: has("/usr/bin/redis-server"),
+  },
+  {
+    prefix: "test/e2e/python",
+    pkg: "python3-socketio python3-aiohttp",
+    present: pythonHas("socketio", "aiohttp"),
+  },
 ];
+
+function has(bin) {
+  return () => existsSync(bin);
+}
 
 function findTests(dir, out = []) {
   if (!existsSync(dir)) return out;
@@ -31,10 +56,10 @@ function findTests(dir, out = []) {
 
 function ensureSystemPackages(files) {
   const missing = systemNeeds.filter(
-    (need) => files.some((f) => f.startsWith(need.prefix)) && !existsSync(need.bin),
+    (need) => files.some((f) => f.startsWith(need.prefix)) && !need.present(),
   );
   if (missing.length === 0) return;
-  const pkgs = [...new Set(missing.map((m) => m.pkg))];
+  const pkgs = [...new Set(missing.flatMap((m) => m.pkg.split(" ")))];
   const canInstall = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   if (!canInstall) {
     console.error(`These tests need system packages that are missing: ${pkgs.join(" ")}`);
@@ -48,7 +73,7 @@ function ensureSystemPackages(files) {
     stdio: "inherit",
     env,
   });
-  if (update.status !== 0 || install.status !== 0 || missing.some((m) => !existsSync(m.bin))) {
+  if (update.status !== 0 || install.status !== 0 || missing.some((m) => !m.present())) {
     console.error(`Could not install ${pkgs.join(" ")}; install them and run the tests again.`);
     process.exit(1);
   }

@@ -71,6 +71,13 @@ export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
   /** Stable machine-readable code, e.g. `SB_ERR_BAD_JSON`. */
   readonly code: ProtocolErrorCode;
+  /**
+   * Set by the decoder when only one packet is bad and the stream is intact: the namespace
+   * that packet was for. Its header was read and the decoder is ready for the next packet, so
+   * a peer may refuse this packet alone and keep the other namespaces of the connection open.
+   * Undefined when the stream itself cannot be read any further.
+   */
+  declare nsp?: string;
 
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -52,7 +52,11 @@ export class SocketDecoder {
     return this.#state.name === "awaiting-attachments";
   }
 
-  /** Feeds one engine message: the text part of a packet, or one binary attachment. */
+  /**
+   * Feeds one engine message: the text part of a packet, or one binary attachment. An error
+   * whose `nsp` is set refused one complete packet (a bad payload after a good header) and left
+   * the decoder ready for the next one; any other error means the stream cannot be read on.
+   */
   add(chunk: string | BinaryData): SocketPacket | undefined {
     try {
       return typeof chunk === "string" ? this.#addText(chunk) : this.#addBinary(chunk);
@@ -91,7 +95,13 @@ export class SocketDecoder {
     state.buffers.push(chunk);
     if (state.buffers.length < state.packet.attachments!) return undefined;
     this.#state = IDLE;
-    return reconstructPacket(state.packet, state.buffers, this.#limits.maxDepth);
+    try {
+      return reconstructPacket(state.packet, state.buffers, this.#limits.maxDepth);
+    } catch (error) {
+      // Every announced attachment has arrived: only this packet is lost.
+      (error as ProtocolError).nsp = state.packet.nsp;
+      throw error;
+    }
   }
 }
 
@@ -146,8 +156,14 @@ export function decodeSocketPacketText(
     }
     packet.id = id;
   }
-  if (i < text.length) packet.data = parseJson(text, i, limits.maxDepth);
-  validatePayload(packet);
+  try {
+    if (i < text.length) packet.data = parseJson(text, i, limits.maxDepth);
+    validatePayload(packet);
+  } catch (error) {
+    // The header was read, so the packet ends here; a binary one still has attachments to come.
+    if (packet.attachments === undefined) (error as ProtocolError).nsp = packet.nsp;
+    throw error;
+  }
   return packet;
 }
 
@@ -213,7 +229,7 @@ function depthExceeds(value: unknown, depthLeft: number): boolean {
 
 /** Checks the payload shape each type requires (socket.io-protocol v5, "Packet types"). */
 function validatePayload(packet: SocketPacket): void {
-  if (!isValidPayload(packet.type, packet.data, packet.id)) {
+  if (!isValidPayload(packet.type, packet.data, packet.id, true)) {
     throw payloadError("BAD_PAYLOAD", packet.type);
   }
 }

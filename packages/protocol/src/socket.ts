@@ -107,12 +107,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Whether `data` (and `id`) have the shape packets of `type` require (socket.io-protocol v5,
- * "Exchange protocol"): only EVENT asks for an ack and only ACK answers one.
+ * "Exchange protocol"): only EVENT asks for an ack and only ACK answers one. `decoding` also
+ * accepts what socket.io-parser 4 accepts from a peer though no encoder of this project writes
+ * it: a CONNECT_ERROR whose payload is a string, as Socket.IO v4 servers and python-socketio 5
+ * send (`44/admin,"Unable to connect"`).
  */
 export function isValidPayload(
   type: SocketPacketType,
   data: unknown,
   id: number | undefined,
+  decoding = false,
 ): boolean {
   // The codecs use the wire digits of SocketPacketType: they are the protocol, and literals
   // keep the browser bundle from looking each one up by name.
@@ -128,7 +132,7 @@ export function isValidPayload(
     case 6: // BINARY_ACK
       return Array.isArray(data) && id !== undefined;
     default: // CONNECT_ERROR
-      return isPlainObject(data) && id === undefined;
+      return (isPlainObject(data) || (decoding && typeof data === "string")) && id === undefined;
   }
 }
 

@@ -89,8 +89,17 @@ describe("socket packet decoding", () => {
       "31[]",
       '31["x",null]',
       '4{"message":"no"}',
+      // What socket.io-parser accepts from a Socket.IO v4 server or python-socketio 5 (the
+      // encoder never writes it: see socket-encoder.test.ts).
+      '4"Not authorized"',
+      '4/admin,"Unable to connect"',
     ];
     for (const text of valid) assert.doesNotThrow(() => decodeSocketPacketText(text), text);
+    assert.deepEqual(decodeSocketPacketText('4/admin,"Unable to connect"'), {
+      type: SocketPacketType.CONNECT_ERROR,
+      nsp: "/admin",
+      data: "Unable to connect",
+    });
     const invalid = [
       "0[]", // CONNECT: object or absent
       '0"x"',
@@ -108,15 +117,51 @@ describe("socket packet decoding", () => {
       "3[]", // ACK: an id and an array
       "31",
       '31{"a":1}',
-      "4", // CONNECT_ERROR: object
-      '4"Not authorized"',
+      "4", // CONNECT_ERROR: object (or string)
       "4[]",
+      "41",
+      "4null",
       '51-[{"_placeholder":true,"num":0}]', // BINARY_EVENT: a string first
       '61-1{"a":{"_placeholder":true,"num":0}}', // BINARY_ACK: an array
     ];
     for (const text of invalid) {
       throwsCode(() => decodeSocketPacketText(text), ProtocolErrorCode.BAD_PAYLOAD);
     }
+  });
+
+  test("a bad payload after a good header names its namespace; a bad header does not", () => {
+    const alone = ['2/admin,{"a":1}', "3/admin,1{}", "2/admin,[1", "0/admin,[]", "1/admin,{}"];
+    for (const text of alone) {
+      const decoder = new SocketDecoder();
+      assert.throws(() => decoder.add(text), { nsp: "/admin" }, text);
+      // ... and the decoder takes the next packet as if nothing happened.
+      assert.deepEqual(decoder.add('2/admin,["ok"]'), { type: EVENT, nsp: "/admin", data: ["ok"] });
+    }
+    assert.throws(() => new SocketDecoder().add('2["e",{}'), { nsp: "/" });
+    const tooDeep = `2/x,[${"[".repeat(120)}${"]".repeat(120)}]`;
+    assert.throws(() => new SocketDecoder().add(tooDeep), { code: "SB_ERR_TOO_DEEP", nsp: "/x" });
+    // The stream is broken: no namespace to blame.
+    for (const text of ["9", "5x-/admin,[]", '31234567890123456789/admin,["e"]']) {
+      assert.throws(
+        () => new SocketDecoder().add(text),
+        (e: ProtocolError) => e.nsp === undefined,
+        text,
+      );
+    }
+    // A binary packet whose text is bad still has attachments on the way: not alone.
+    assert.throws(
+      () => new SocketDecoder().add('51-/admin,{"a":{"_placeholder":true,"num":0}}'),
+      (e: ProtocolError) => e.code === "SB_ERR_BAD_PAYLOAD" && e.nsp === undefined,
+    );
+    // A bad placeholder is found once every attachment is in: alone.
+    const decoder = new SocketDecoder();
+    decoder.add('51-/admin,["e",{"_placeholder":true,"num":7}]');
+    assert.throws(() => decoder.add(Buffer.from([1])), {
+      code: "SB_ERR_BAD_PLACEHOLDER",
+      nsp: "/admin",
+    });
+    assert.equal(decoder.awaitingAttachments, false);
+    assert.deepEqual(decoder.add("1/admin,"), { type: DISCONNECT, nsp: "/admin" });
   });
 
   test("bad JSON", () => {

@@ -4,7 +4,12 @@
  * Events, as Socket.IO's Manager: open, error, ping, packet, close, reconnect_attempt,
  * reconnect, reconnect_error, reconnect_failed.
  */
-import { encodeSocketPacket, SocketDecoder, type SocketPacket } from "@switchboard/protocol";
+import {
+  encodeSocketPacket,
+  type ProtocolError,
+  SocketDecoder,
+  type SocketPacket,
+} from "@switchboard/protocol";
 import { Backoff } from "./backoff.js";
 import { createDebug } from "./debug.js";
 import { Emitter, listen as on } from "./emitter.js";
@@ -214,7 +219,12 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       packet = this.#decoder.add(data);
     } catch (error) {
       debug("parse error", error);
-      this.#onClose("parse error", error); // detaches from the engine, then closes it
+      // One bad packet (the decoder names its namespace) concerns that namespace alone; a
+      // stream that cannot be read on takes the connection down.
+      const nsp = (error as ProtocolError).nsp;
+      if (nsp === undefined)
+        this.#onClose("parse error", error); // detaches, then closes
+      else this.nsps[nsp]?._onBadPacket(error as ProtocolError);
       return;
     }
     if (packet) this.emitReserved("packet", packet);

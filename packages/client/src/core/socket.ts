@@ -118,12 +118,15 @@ export class Socket<
     return this.#subs !== undefined;
   }
 
-  /** Connects (no-op when connected). */
+  /** Connects (no-op when connected or connecting). */
   connect(): this {
     if (this.connected) return this;
+    // An active socket has sent its CONNECT or will on the manager's open: a second one for
+    // the namespace is a protocol error to the server.
+    const sent = this.active;
     this.#subEvents();
     if (!this.io._reconnecting) this.io.open();
-    if (this.io._readyState === "open") this.#onOpen();
+    if (!sent && this.io._readyState === "open") this.#onOpen();
     return this;
   }
 
@@ -333,13 +336,30 @@ export class Socket<
         break;
       case T.CONNECT_ERROR: {
         this.destroy();
+        // An object { message, data? }, or (Socket.IO v4 servers, python-socketio) a string.
         const d = data as { message?: unknown; data?: unknown };
-        const error = new ClientError(ClientErrorCode.CONNECT_REFUSED, d.message as string);
+        const error = new ClientError(
+          ClientErrorCode.CONNECT_REFUSED,
+          (typeof d === "string" ? d : d.message) as string,
+        );
         error.data = d.data;
         this.emitReserved("connect_error", error);
         break;
       }
     }
+  }
+
+  /**
+   * @internal A packet for this namespace could not be read: this namespace alone ends (a
+   * connect_error while connecting, else a disconnect "parse error" without reconnection); the
+   * connection and the other namespaces go on.
+   */
+  _onBadPacket(error: Error): void {
+    if (!this.active) return;
+    if (this.connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
+    this.destroy();
+    if (this.connected) this.#onClose("parse error", error);
+    else this.emitReserved("connect_error", error);
   }
 
   #emitEvent(args: unknown[]): void {
