@@ -21,7 +21,10 @@ export const LIMITS = Object.freeze({
 /** One chat line as every client receives it. */
 export interface ChatMessage {
   id: number;
+  /** The sender's nickname, for display: two people in a room may share one. */
   from: string;
+  /** The sender's connection (socket id): how a page tells its own messages from others'. */
+  sender: string;
   text: string;
   at: number;
 }
@@ -48,7 +51,7 @@ export interface ClientToServer {
   leave(): void;
 }
 
-/** Events the server sends. */
+/** Events the server sends. `typing` names who by connection id and nickname. */
 export interface ServerToClient {
   message(message: ChatMessage): void;
   notice(text: string, at: number): void;
@@ -183,7 +186,13 @@ export function installChat(io: ChatServer): void {
       const checked = checkMessage(raw);
       if ("error" in checked) return reply({ ok: false, error: checked.error });
       if (!allow(socket)) return reply({ ok: false, error: "slow down a little" });
-      const message: ChatMessage = { id: nextId++, from: nick, text: checked.text, at: Date.now() };
+      const message: ChatMessage = {
+        id: nextId++,
+        from: nick,
+        sender: socket.id,
+        text: checked.text,
+        at: Date.now(),
+      };
       const kept = history.get(room) ?? [];
       kept.push(message);
       if (kept.length > LIMITS.history) kept.shift();

@@ -56,6 +56,14 @@ window.addEventListener("load", () => {
   /** What this page has joined (also kept for the session, to rejoin after a reload). */
   let joined = null;
   let myId = null;
+  /**
+   * Every connection id this tab has had (kept for the session): a message is "mine" when one
+   * of them sent it, also from before a reconnection. Nicknames cannot tell: two people in a
+   * room may pick the same one.
+   */
+  const myIds = new Set(JSON.parse(sessionStorage.getItem("chat.ids") ?? "[]"));
+  /** The reconnection attempt under way, shown until it succeeds. */
+  let attempt = 0;
   const saved = JSON.parse(sessionStorage.getItem("chat.joined") ?? "null");
   /** A room to rejoin on the first connect: the one this tab was in before a reload. */
   let resume = saved;
@@ -98,6 +106,9 @@ window.addEventListener("load", () => {
 
   socket.on("connect", () => {
     myId = socket.id;
+    myIds.add(myId);
+    sessionStorage.setItem("chat.ids", JSON.stringify([...myIds].slice(-20)));
+    attempt = 0;
     setConn("online", "connected");
     showTransport();
     banner(null, false);
@@ -108,8 +119,12 @@ window.addEventListener("load", () => {
   });
 
   socket.on("connect_error", (err) => {
-    setConn("offline", "offline");
-    banner(`Cannot reach the server (${err.message}). Retrying…`, false);
+    // While the client keeps trying (socket.active), the attempt in progress stays on show;
+    // "offline" is for when it has given up.
+    const retrying = socket.active;
+    if (!retrying) setConn("offline", "offline");
+    else setConn("connecting", attempt ? `reconnecting (${attempt})…` : "connecting…");
+    banner(`Cannot reach the server (${err.message}).${retrying ? " Retrying…" : ""}`, !retrying);
     setEnabled();
   });
 
@@ -128,8 +143,14 @@ window.addEventListener("load", () => {
     );
   });
 
-  socket.io.on("reconnect_attempt", (attempt) => {
-    setConn("connecting", `reconnecting (${attempt})…`);
+  socket.io.on("reconnect_attempt", (n) => {
+    attempt = n;
+    setConn("connecting", `reconnecting (${n})…`);
+  });
+
+  socket.io.on("reconnect_failed", () => {
+    setConn("offline", "offline");
+    banner("Cannot reach the server; gave up retrying.", true);
   });
 
   el.retry.addEventListener("click", () => socket.connect());
@@ -226,7 +247,7 @@ window.addEventListener("load", () => {
 
   function addMessage(message) {
     const li = document.createElement("li");
-    const mine = joined !== null && message.from === joined.nick;
+    const mine = myIds.has(message.sender);
     li.className = mine ? "msg mine" : "msg";
     const bubble = document.createElement("div");
     bubble.className = "bubble";
@@ -251,7 +272,9 @@ window.addEventListener("load", () => {
   }
 
   socket.on("message", (message) => {
-    typers.delete(message.from); // whoever just sent is no longer typing
+    // Whoever just sent is no longer typing.
+    clearTimeout(typers.get(message.sender)?.timer);
+    typers.delete(message.sender);
     renderTypers();
     addMessage(message);
   });
@@ -312,15 +335,18 @@ window.addEventListener("load", () => {
     idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
 
-  /** Who else is typing: nickname -> timer that forgets them. */
+  /**
+   * Who else is typing, by connection id (two people may share a nickname, and each has an
+   * indicator of their own): id -> { nick, timer that forgets them }.
+   */
   const typers = new Map();
   function clearTypers() {
-    for (const timer of typers.values()) clearTimeout(timer);
+    for (const { timer } of typers.values()) clearTimeout(timer);
     typers.clear();
     renderTypers();
   }
   function renderTypers() {
-    const names = [...typers.keys()];
+    const names = [...typers.values()].map((t) => t.nick);
     el.typing.textContent =
       names.length === 0
         ? ""
@@ -331,16 +357,14 @@ window.addEventListener("load", () => {
             : "Several people are typing…";
   }
   socket.on("typing", (who, active) => {
-    clearTimeout(typers.get(who.nick));
+    clearTimeout(typers.get(who.id)?.timer);
     if (active) {
-      typers.set(
-        who.nick,
-        setTimeout(() => {
-          typers.delete(who.nick);
-          renderTypers();
-        }, TYPING_STALE_MS),
-      );
-    } else typers.delete(who.nick);
+      const timer = setTimeout(() => {
+        typers.delete(who.id);
+        renderTypers();
+      }, TYPING_STALE_MS);
+      typers.set(who.id, { nick: who.nick, timer });
+    } else typers.delete(who.id);
     renderTypers();
   });
 

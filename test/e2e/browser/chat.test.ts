@@ -2,7 +2,9 @@
  * The chat demo (examples/chat) in Chromium: two browser contexts join one room under two
  * nicknames and chat, over WebSocket (the default ladder) and over forced fallbacks; each
  * sees the other's messages, the presence list and the typing indicator, user text stays
- * text, and a dropped connection is shown and recovered. The server checks input itself.
+ * text, and a dropped connection is shown and recovered. Two people may share a nickname (the
+ * page tells "you" and who is typing by connection), the header shows each reconnection
+ * attempt, and a phone-sized screen keeps the header in view. The server checks input itself.
  *
  * `UPDATE_SCREENSHOT=1 node scripts/test.mjs e2e/browser/chat` also rewrites docs/chat.png.
  */
@@ -130,6 +132,124 @@ describe("chat demo in Chromium", { timeout: 120_000 }, () => {
       }
     });
   }
+
+  test("two people with one nickname: each knows their own messages, each types alone", async () => {
+    const room = "twins";
+    const first = await joinAs(browser, chat.url, "Sam", room);
+    const second = await joinAs(browser, chat.url, "Sam", room);
+    const ada = await joinAs(browser, chat.url, "Ada", room);
+    try {
+      await first.locator("#people li", { hasText: "Ada" }).waitFor();
+      await say(first, "from the first Sam");
+      await seen(second, "from the first Sam");
+      await seen(first, "from the first Sam");
+      const mine = (page: Page, text: string) =>
+        page
+          .locator("#messages .msg", { hasText: text })
+          .evaluate((li) => li.classList.contains("mine"));
+      assert.equal(await mine(first, "from the first Sam"), true, "the sender's own");
+      assert.equal(await mine(second, "from the first Sam"), false, "not the other Sam's");
+      await say(second, "from the second Sam");
+      await seen(first, "from the second Sam");
+      assert.equal(await mine(first, "from the second Sam"), false);
+      assert.equal(await mine(second, "from the second Sam"), true);
+
+      // Both type: two indicators. The first one sends: the second one is still typing.
+      await first.locator("#text").pressSequentially("typing one");
+      await second.locator("#text").pressSequentially("typing two");
+      await ada.locator("#typing", { hasText: "Sam and Sam are typing…" }).waitFor();
+      await first.press("#text", "Enter");
+      await seen(ada, "typing one");
+      assert.equal(await ada.textContent("#typing"), "Sam is typing…");
+    } finally {
+      for (const page of [first, second, ada]) await page.context().close();
+    }
+  });
+
+  test("while the client retries, the header says reconnecting (N)…, not offline", async () => {
+    const page = await joinAs(browser, chat.url, "Retry", "retries");
+    // From now on the engine refuses every request and upgrade (HTTP 400), as a server that
+    // is down behind a proxy would: each reconnection attempt fails with connect_error.
+    let down = true;
+    chat.io.engine.use((_req, _res, next) =>
+      next(down ? new Error("down for the test") : undefined),
+    );
+    try {
+      await page.evaluate(() => {
+        const texts: string[] = [];
+        (window as unknown as { connTexts: string[] }).connTexts = texts;
+        const node = document.getElementById("conn-text")!;
+        new MutationObserver(() => texts.push(node.textContent ?? "")).observe(node, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+      for (const socket of chat.io.of("/").sockets.values()) {
+        if (socket.data.nick === "Retry") socket.conn.close();
+      }
+      // Attempt 3 starts only after attempt 2 failed and its connect_error was handled.
+      await page.waitForFunction(() =>
+        (window as unknown as { connTexts: string[] }).connTexts.includes("reconnecting (3)…"),
+      );
+      const texts = await page.evaluate(
+        () => (window as unknown as { connTexts: string[] }).connTexts,
+      );
+      const fromFirst = texts.slice(texts.indexOf("reconnecting (1)…"));
+      assert.ok(fromFirst.length > 0, JSON.stringify(texts));
+      for (const text of fromFirst)
+        assert.match(text, /^reconnecting \(\d\)…$/, JSON.stringify(texts));
+      assert.match((await page.textContent("#banner-text")) ?? "", /Retrying…$/);
+      down = false;
+      await page.locator("#conn.online").waitFor();
+      await page.locator(".notice", { hasText: "reconnected" }).waitFor();
+    } finally {
+      down = false;
+      await page.context().close();
+    }
+  });
+
+  test("on a phone-sized screen the header and the composer stay in view", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 664 },
+      deviceScaleFactor: 1,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    try {
+      await page.goto(chat.url);
+      await page.locator("#conn.online").waitFor();
+      await page.fill("#nick", "Phone");
+      await page.fill("#room", "small-screen");
+      await page.click("#join-button");
+      await page.locator("#chat").waitFor();
+      // Far more than a screenful (within the demo's burst of 8 messages).
+      const long = "A long line of chat that wraps over several lines on a phone. ".repeat(7);
+      for (let i = 1; i <= 6; i++) {
+        await say(page, `${i}: ${long}`);
+        await seen(page, `${i}: `);
+      }
+      // Scroll everything that scrolls as far down as it goes.
+      await page.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        for (const el of document.querySelectorAll("main, #messages"))
+          el.scrollTop = el.scrollHeight;
+      });
+      const inView = async (selector: string) => {
+        const box = await page.locator(selector).boundingBox();
+        assert.ok(box, selector);
+        assert.ok(box.y >= 0 && box.y + box.height <= 664, `${selector} at ${box.y}+${box.height}`);
+      };
+      await inView("header.bar");
+      await inView("#conn-text");
+      await inView("#composer");
+      // The latest message is where the list scrolled to.
+      await inView("#messages .msg:last-child");
+    } finally {
+      await context.close();
+    }
+  });
 
   test("the server refuses bad input whatever the page allows", async () => {
     const socket = connect(chat.url, { transports: ["websocket"], forceNew: true });
