@@ -1,6 +1,8 @@
 /**
  * @switchboard/client (browser entry): a drop-in for socket.io-client 4.x. `io(url, options)`
- * connects with every transport of the platform (browsers: websocket, sse (EventSource), polling (fetch), jsonp, htmlfile), tried in that order.
+ * connects with every transport of the platform (browsers: websocket, polling (fetch), sse
+ * (EventSource), jsonp, htmlfile), tried in that order; a session opened on polling then
+ * upgrades to the best transport the server offers (websocket, else sse).
  */
 import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
 import { lookup as find } from "./core/io.js";
@@ -21,8 +23,8 @@ export { htmlfile, jsonp, polling, sse, websocket };
 /** The transports of this platform, in the default order of the ladder. */
 export const transports: readonly TransportFactory[] = Object.freeze([
   websocket,
-  sse,
   polling,
+  sse,
   jsonp,
   htmlfile,
 ]);

@@ -1,6 +1,8 @@
 /**
  * @switchboard/client (node entry): a drop-in for socket.io-client 4.x. `io(url, options)`
- * connects with every transport of the platform (Node: websocket (on `ws`), sse (streaming fetch), polling (fetch)), tried in that order.
+ * connects with every transport of the platform (Node: websocket (on `ws`), polling, sse
+ * (streaming)), tried in that order; a session opened on polling then upgrades to the best
+ * transport the server offers (websocket, else sse).
  */
 import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
 import { lookup as find } from "./core/io.js";
@@ -17,7 +19,7 @@ export * from "./public.js";
 export { polling, sse, websocket };
 
 /** The transports of this platform, in the default order of the ladder. */
-export const transports: readonly TransportFactory[] = Object.freeze([websocket, sse, polling]);
+export const transports: readonly TransportFactory[] = Object.freeze([websocket, polling, sse]);
 
 /** One connection to a server, multiplexing namespaces, with automatic reconnection. */
 export class Manager extends CoreManager {

@@ -9,6 +9,7 @@ import { trace } from "./debug.js";
 import type { Engine } from "./engine.js";
 import { EngineError } from "./errors.js";
 import { queryOf, writeError, writeUpgradeError } from "./http-edge.js";
+import type { ServerTransport } from "./transport.js";
 import { checkSessionRequest, type EngineState } from "./verify.js";
 
 /** What the dispatch uses of the engine (the engine itself passes as one). */
@@ -26,9 +27,9 @@ export function dispatchRequest(
   const name = query.get("transport") ?? "";
   if (sid !== null) {
     // The checks may have taken a while: the session may have closed or moved meanwhile.
-    const refusal = checkSessionRequest(engine, sid, name, false);
-    const transport = engine.sessions.get(sid)?.rawTransport;
-    if (refusal === undefined && transport?.handleRequest) transport.handleRequest(req, res);
+    const refusal = checkSessionRequest(engine, sid, name, false, req.method);
+    const transport = refusal === undefined ? sessionTransport(engine, sid, name, req) : undefined;
+    if (transport?.handleRequest) transport.handleRequest(req, res);
     else {
       const error = refusal ?? new EngineError("BAD_REQUEST");
       engine.refuse(req, error);
@@ -50,6 +51,28 @@ export function dispatchRequest(
   );
 }
 
+/**
+ * The transport that takes a checked request of session `sid` on transport `name`: the
+ * session's own; the one it is upgrading to; or, for the GET of an HTTP stream the session may
+ * upgrade to, a new one onto which an upgrade starts (its probe follows in a POST).
+ */
+function sessionTransport(
+  engine: DispatchingEngine,
+  sid: string,
+  name: string,
+  req: IncomingMessage,
+): ServerTransport | undefined {
+  const session = engine.sessions.get(sid)!;
+  if (session.transport.name === name) return session.rawTransport;
+  const upgrading = session.upgradingTo;
+  if (upgrading?.name === name) return upgrading;
+  const factory = engine.factories.get(name);
+  if (factory?.via !== "http") return undefined;
+  const transport = factory.create(req, false);
+  session.startUpgrade(transport);
+  return transport;
+}
+
 /** Accepts a checked upgrade: onto an existing session, or as a new session's transport. */
 export function acceptUpgrade(
   engine: DispatchingEngine,
@@ -64,7 +87,7 @@ export function acceptUpgrade(
   const sid = query.get("sid");
   if (sid !== null) {
     // The checks may have taken a while: the session may have closed or moved meanwhile.
-    const refusal = checkSessionRequest(engine, sid, name, true);
+    const refusal = checkSessionRequest(engine, sid, name, true, req.method);
     if (refusal !== undefined) {
       engine.refuse(req, refusal);
       writeUpgradeError(socket, refusal);

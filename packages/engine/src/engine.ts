@@ -35,6 +35,7 @@ import {
 import { Session, type SessionContext } from "./session.js";
 import type { ServerTransport, TransportContext, TransportFactory } from "./transport.js";
 import { transportRegistry } from "./transport-registry.js";
+import { offeredUpgrades } from "./upgrade.js";
 import { checkNamedOrigin, type Verdict, verify } from "./verify.js";
 
 const NO_UPGRADES: readonly string[] = Object.freeze([]);
@@ -246,7 +247,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     beforeOpen?.();
     // Its client may have left while the handshake was checked: the session is closed already.
     if (session.state === "closed") return;
-    session.open(held);
+    session.open(held, offeredUpgrades(this.upgradesOf(transport.name), req));
     trace("handshake", { sid: id, transport: transport.name, held });
     if (held) return;
     this.limitCredentials(session, req, "handshake");

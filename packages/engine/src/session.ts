@@ -175,13 +175,16 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
    * @internal Queues the open packet and starts the heartbeat; unless `held`, the session is
    * "open" (and `initialPacket` queued) at once, else that waits for {@link Session.confirm}.
    */
-  open(held = false): void {
+  open(
+    held = false,
+    upgrades: readonly string[] = this.ctx.upgradesOf(this._transport.name),
+  ): void {
     // The handshake request itself may have failed (its client left while it was checked).
     if (this._state === "closed") return;
     const o = this.ctx.options;
     const data: OpenPacketData = {
       sid: this.id,
-      upgrades: [...this.ctx.upgradesOf(this._transport.name)],
+      upgrades: [...upgrades],
       pingInterval: o.pingInterval,
       pingTimeout: o.pingTimeout,
       maxPayload: o.maxHttpBufferSize,
@@ -256,6 +259,11 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     return this.upgrade !== null;
   }
 
+  /** @internal The transport an upgrade in progress is moving to (its requests go there). */
+  get upgradingTo(): ServerTransport | undefined {
+    return this.upgrade?.transport;
+  }
+
   /** @internal Whether an upgrade to `transportName` may start now. */
   canUpgradeTo(transportName: string): boolean {
     return (
@@ -265,7 +273,10 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     );
   }
 
-  /** @internal Starts an upgrade onto `transport` (already open, e.g. a WebSocket). */
+  /**
+   * @internal Starts an upgrade onto `transport`: an open WebSocket, or an HTTP stream about to
+   * get its GET (the probe then comes in a POST of that transport).
+   */
   startUpgrade(transport: ServerTransport): void {
     this.upgrade = new UpgradeAttempt(transport, this.ctx.options.upgradeTimeout, {
       probed: (t) => {

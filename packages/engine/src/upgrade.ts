@@ -4,10 +4,27 @@
  * Anything else, a failure of the new transport, or `upgradeTimeout` abandons the attempt and
  * the session stays where it was.
  */
+import type { IncomingMessage } from "node:http";
 import type { EnginePacket } from "@switchboard/protocol";
 import { trace } from "./debug.js";
 import { EngineError } from "./errors.js";
+import { queryOf } from "./http-edge.js";
 import type { ServerTransport, TransportSink } from "./transport.js";
+
+/**
+ * The upgrades a handshake offers, among those `allowed` from its transport: `websocket`, which
+ * every Engine.IO v4 client knows, and the others (this project's own, such as `sse`) only when
+ * the handshake's `upgrades` query parameter names them, so a plain Engine.IO client is never
+ * offered a transport it does not have.
+ */
+export function offeredUpgrades(
+  allowed: readonly string[],
+  handshake: IncomingMessage,
+): readonly string[] {
+  if (allowed.length === 0 || (allowed.length === 1 && allowed[0] === "websocket")) return allowed;
+  const asked = queryOf(handshake).get("upgrades")?.split(",") ?? [];
+  return allowed.filter((name) => name === "websocket" || asked.includes(name));
+}
 
 /** "probing": waiting for `2probe`; "probed": `3probe` sent, waiting for `5`. */
 export type UpgradeState = "probing" | "probed";

@@ -81,7 +81,7 @@ function verifyEngine(
   const sid = query.get("sid");
   if (sid !== null) {
     if (upgrade !== byUpgrade) verdict(new EngineError("BAD_REQUEST", "Wrong request kind"));
-    else verdict(checkSessionRequest(engine, sid, name, upgrade));
+    else verdict(checkSessionRequest(engine, sid, name, upgrade, req.method));
     return;
   }
   if (req.method !== "GET") {
@@ -118,18 +118,23 @@ function supersedes(
 
 /**
  * Whether a request of session `sid` on transport `name` may go on now: the session exists
- * and is on that transport (or, for an upgrade, may upgrade to it). Checked in `verify` and
- * again right before the request is handed on, since the checks between may be asynchronous.
+ * and is on that transport, or may upgrade to it (a WebSocket upgrade, or the GET that opens
+ * an HTTP stream to upgrade to), or is upgrading to it (that stream's POSTs). Checked in
+ * `verify` and again right before the request is handed on, since the checks between may be
+ * asynchronous.
  */
 export function checkSessionRequest(
   engine: EngineState,
   sid: string,
   name: string,
   upgrade: boolean,
+  method: string | undefined,
 ): EngineError | undefined {
   const session = engine.sessions.get(sid);
   if (session === undefined) return new EngineError("UNKNOWN_SID", undefined, { sid });
   if (!upgrade && session.transport.name !== name) {
+    if (session.upgradingTo?.name === name) return undefined;
+    if (method === "GET" && session.canUpgradeTo(name)) return undefined;
     const previous = session.transport.name;
     return new EngineError("TRANSPORT_MISMATCH", undefined, { transport: name, previous });
   }

@@ -170,10 +170,22 @@ export class EngineClient extends Emitter<EngineEvents> {
           ...o.query,
           EIO: "4",
           transport: name,
-          ...(this.id && { sid: this.id }),
+          ...(this.id ? { sid: this.id } : this.#upgradesParam(name)),
           ...extra,
         })}`,
     };
+  }
+
+  /**
+   * A handshake names the transports beyond websocket that this client could upgrade to (a
+   * Switchboard server offers sse only then; other servers ignore the parameter).
+   */
+  #upgradesParam(name: TransportName): Record<string, string> {
+    if (!this.#options.upgrade || name === "websocket") return {};
+    const names = this.#options.transports
+      .map((f) => f.transportName)
+      .filter((t) => t !== name && t !== "websocket" && t !== "polling");
+    return names.length > 0 ? { upgrades: names.join(",") } : {};
   }
 
   // ---- transports -------------------------------------------------------------------------
@@ -317,6 +329,7 @@ export class EngineClient extends Emitter<EngineEvents> {
 
   // ---- upgrade --------------------------------------------------------------------------
 
+  /** Probes the best transport that `upgrades` offers and that has not failed yet, if any. */
   #maybeProbe(upgrades: readonly string[]): void {
     const current = this.transport!.name;
     const factory = this.#options.transports.find(
@@ -349,7 +362,10 @@ export class EngineClient extends Emitter<EngineEvents> {
         this.#flush();
       }
       debug("probe failed:", name, error.message);
+      this.#failed.push({ transport: name, message: error.message });
       this.emitReserved("upgradeError", error);
+      // The next best offer, if any: a stalled stream must not keep the session from one.
+      if (this.#state === "open") this.#maybeProbe(this.#handshake?.upgrades ?? []);
     };
     const timer = setTimeout(
       () => fail(transportError(`${name} probe timeout`)),

@@ -17,7 +17,7 @@ test("defaults are Socket.IO's, frozen", () => {
   assert.equal(m.opts.upgrade, true);
   assert.deepEqual(
     m.opts.transports.map((t) => t.transportName),
-    ["websocket", "sse", "polling"],
+    ["websocket", "polling", "sse"],
   );
   assert.ok(Object.isFrozen(m.opts));
 });

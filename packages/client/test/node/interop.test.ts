@@ -404,8 +404,8 @@ describe("official socket.io server: restart, recovery, fallback", () => {
     const a = io(server.url, { forceNew: true });
     await next(a, "connect");
     assert.equal(a.io.engine?.transport?.name, "polling");
-    // socket.io does not know sse: it answers 400 and the ladder moves on at once.
-    assert.deepEqual(firstTries, ["websocket", "sse", "polling"]);
+    // After websocket, polling: the first message never waits on a stream.
+    assert.deepEqual(firstTries, ["websocket", "polling"]);
     a.disconnect();
     firstTries.length = 0;
     const b = io(server.url, { forceNew: true });

@@ -202,7 +202,8 @@ export function pollingFactory(ctx: TransportContext): HttpTransportFactory {
   return {
     name: "polling",
     via: "http",
-    upgradesTo: ["websocket"],
+    // sse is offered only to clients that name it in the handshake (see offeredUpgrades).
+    upgradesTo: ["websocket", "sse"],
     create: (_req, initial) => new PollingTransport(ctx, initial),
     close: () => {},
   };

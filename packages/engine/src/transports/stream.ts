@@ -117,7 +117,9 @@ export abstract class StreamTransport implements ServerTransport {
     this.ctx.decorateHeaders(headers, req, this.initial);
     res.writeHead(200, headers);
     res.socket?.setNoDelay(true);
-    const prelude = this.prelude(req);
+    // A stream opened for an upgrade has nothing to say until the probe, yet its client must
+    // see it open: a keep-alive goes first (headers alone are held back by buffering proxies).
+    const prelude = this.prelude(req) || (this.initial ? "" : this.keepAlive());
     if (prelude !== "") res.write(prelude);
     res.on("drain", () => {
       if (this.state === "open") this.sink?.onTransportDrain();
