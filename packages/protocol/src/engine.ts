@@ -23,7 +23,9 @@ export type PacketData = string | BinaryData;
 
 /** One Engine.IO packet. */
 export interface EnginePacket {
+  /** What the packet is: `open`, `close`, `ping`, `pong`, `message`, `upgrade` or `noop`. */
   type: EnginePacketType;
+  /** The payload: text on any type, binary on `message` only; absent for none. */
   data?: PacketData | undefined;
 }
 
@@ -55,10 +57,15 @@ export const RECORD_SEPARATOR = "\x1e";
 
 /** Fields of the open packet's JSON, sent by the server at the handshake. */
 export interface OpenPacketData {
+  /** The session id, sent back by the client on every later request (`sid=`). */
   sid: string;
+  /** Transports this session may upgrade to (for an Engine.IO v4 client: `websocket`). */
   upgrades: string[];
+  /** Milliseconds between the server's pings. */
   pingInterval: number;
+  /** Milliseconds the server waits for a pong before it closes the session. */
   pingTimeout: number;
+  /** Largest payload, in bytes, the server accepts in one HTTP request or frame. */
   maxPayload: number;
 }
 

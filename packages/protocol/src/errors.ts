@@ -68,6 +68,7 @@ export type ProtocolErrorCode = ProtocolErrorCodes[keyof ProtocolErrorCodes];
 
 /** Thrown by every codec in this package for input it cannot accept. */
 export class ProtocolError extends Error {
+  /** Always `"ProtocolError"`. */
   override readonly name = "ProtocolError";
   /** Stable machine-readable code, e.g. `SB_ERR_BAD_JSON`. */
   readonly code: ProtocolErrorCode;

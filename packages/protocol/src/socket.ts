@@ -23,6 +23,7 @@ export type SocketPacketType = (typeof SocketPacketType)[keyof typeof SocketPack
 
 /** One Socket.IO packet, as the layers above the codec see it. */
 export interface SocketPacket {
+  /** What the packet is: CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR or a binary twin. */
   type: SocketPacketType;
   /** Namespace, starting with "/". @default "/" */
   nsp: string;

@@ -46,6 +46,7 @@ export function clientErrorMessage(code: ClientErrorCode): string {
 
 /** An error raised by the client. */
 export class ClientError extends Error {
+  /** Always `"ClientError"`. */
   override readonly name = "ClientError";
   /** Stable machine-readable code, e.g. `SB_ERR_ACK_TIMEOUT`. */
   readonly code: ClientErrorCode;
