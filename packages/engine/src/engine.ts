@@ -132,11 +132,16 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   attach(server: HttpServer, options: { path?: string } = {}): () => void {
     const path = normalizePath(options.path ?? this.options.path);
-    return attachToServer(server, path, {
-      request: (req, res) => this.handleRequest(req, res),
-      upgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
-      serverClosed: () => this.close(),
-    });
+    return attachToServer(
+      server,
+      path,
+      {
+        request: (req, res) => this.handleRequest(req, res),
+        upgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+        serverClosed: () => this.close(),
+      },
+      this.options,
+    );
   }
 
   /**

@@ -81,6 +81,10 @@ export const EngineErrors = Object.freeze({
   UPGRADE_FAILED: entry("UPGRADE_FAILED", "The upgrade probe failed"),
   // Programming errors.
   BAD_OPTION: entry("BAD_OPTION", "An option has an impossible value"),
+  UNSUPPORTED_OPTION: entry(
+    "UNSUPPORTED_OPTION",
+    "An option Engine.IO accepts that this engine does not support",
+  ),
 });
 
 /** The name of one catalogue entry. */

@@ -180,12 +180,32 @@ export interface EdgeHandlers {
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What becomes of upgrade requests that are not the engine's (Engine.IO's attach options). */
+export interface ForeignUpgrades {
+  /** End one that nothing answered; when nothing else listens for upgrades, at once. */
+  readonly destroyUpgrade: boolean;
+  /** Milliseconds another listener has to answer it. */
+  readonly destroyUpgradeTimeout: number;
+}
+
+/** Ends a foreign upgrade that no other listener wrote anything to (as Engine.IO does). */
+function endIfUnanswered(socket: Duplex & { bytesWritten?: number }): void {
+  if (!socket.writable || (socket.bytesWritten ?? 0) > 0) return;
+  socket.on("error", () => {});
+  socket.end();
+}
+
 /**
  * Attaches to `server`: the engine's requests (by path) go to `handlers`, every other request
  * to the listeners that were there before (which are moved behind one dispatcher). The returned
  * `detach()` puts back exactly what was there and removes exactly what was added.
  */
-export function attachToServer(server: Server, path: string, handlers: EdgeHandlers): () => void {
+export function attachToServer(
+  server: Server,
+  path: string,
+  handlers: EdgeHandlers,
+  foreign: ForeignUpgrades = { destroyUpgrade: true, destroyUpgradeTimeout: 1000 },
+): () => void {
   const previous = server.listeners("request") as RequestListener[];
   for (const l of previous) server.off("request", l);
   const onRequest: RequestListener = (req, res) => {
@@ -194,8 +214,10 @@ export function attachToServer(server: Server, path: string, handlers: EdgeHandl
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (matchesPath(req, path)) handlers.upgrade(req, socket, head);
+    else if (!foreign.destroyUpgrade) return;
     // Nobody else listens: Node would have destroyed the socket; do not leave it hanging.
     else if (server.listenerCount("upgrade") === 1) socket.destroy();
+    else setTimeout(() => endIfUnanswered(socket), foreign.destroyUpgradeTimeout).unref();
   };
   const onClose = (): void => handlers.serverClosed();
   server.on("request", onRequest);

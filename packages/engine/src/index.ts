@@ -27,6 +27,8 @@ export {
   type CookieOptions,
   type EngineOptions,
   engineDefaults,
+  type HttpCompressionOptions,
+  type PerMessageDeflateOptions,
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from "./options.js";

@@ -3,6 +3,8 @@
  * them (user values over frozen defaults, impossible values refused with SB_ERR_BAD_OPTION).
  */
 import type { IncomingMessage } from "node:http";
+import type { ZlibOptions } from "node:zlib";
+import { WebSocketServer } from "ws";
 import type { CorsOptions } from "./cors.js";
 import { EngineError } from "./errors.js";
 
@@ -20,14 +22,44 @@ export interface CookieOptions {
   path?: string | false;
   /** @default true */
   httpOnly?: boolean;
-  /** @default "lax" */
-  sameSite?: "lax" | "strict" | "none" | false;
+  /** `true` is "strict", as in the `cookie` package. @default "lax" */
+  sameSite?: "lax" | "strict" | "none" | boolean;
   /** @default false */
   secure?: boolean;
   /** @default none */
   domain?: string;
   /** Max-Age in seconds. @default none (a session cookie) */
   maxAge?: number;
+  /** Expires date. @default none */
+  expires?: Date;
+  /** The `Partitioned` attribute (CHIPS). @default false */
+  partitioned?: boolean;
+  /** The `Priority` attribute. @default none */
+  priority?: "low" | "medium" | "high";
+  /** Encodes the cookie's value (the sid). @default encodeURIComponent */
+  encode?: (value: string) => string;
+}
+
+/**
+ * Options of WebSocket permessage-deflate, as `ws` takes them (`threshold`: smallest message
+ * compressed, in bytes; the others are `ws`'s and zlib's own).
+ */
+export interface PerMessageDeflateOptions {
+  /** @default 1024 */
+  threshold?: number;
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  zlibDeflateOptions?: ZlibOptions;
+  zlibInflateOptions?: ZlibOptions;
+  concurrencyLimit?: number;
+}
+
+/** Compression of polling responses: `threshold` in bytes, and zlib's options (`level`, ...). */
+export interface HttpCompressionOptions extends ZlibOptions {
+  /** @default 1024 */
+  threshold?: number;
 }
 
 /** Options of `new Engine(options)`; names and defaults are Engine.IO's. */
@@ -48,10 +80,10 @@ export interface EngineOptions {
   allowRequest?: AllowRequest;
   /** CORS for cross-origin browsers, in the shape of the `cors` package's options. @default none: same-origin only */
   cors?: CorsOptions | false;
-  /** Compress polling responses above `threshold` bytes when the client accepts gzip/deflate. @default { threshold: 1024 } */
-  httpCompression?: boolean | { threshold?: number };
-  /** WebSocket permessage-deflate; `true` or `{ threshold }` (bytes) enables it. @default false */
-  perMessageDeflate?: boolean | { threshold?: number };
+  /** Compress polling responses above `threshold` bytes when the client accepts gzip/deflate; zlib options are passed on. @default { threshold: 1024 } */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /** WebSocket permessage-deflate; `true` or an object of `ws`'s options (with `threshold`, bytes) enables it. @default false */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** URL path the engine answers on. @default "/engine.io/" */
   path?: string;
   /** A message sent to every session right after the open packet. @default none */
@@ -71,6 +103,29 @@ export interface EngineOptions {
    * @default none (ids are only the random part)
    */
   nodeTag?: string;
+  /**
+   * Engine.IO v3 clients (Socket.IO 2.x) are not supported: `true` is refused with
+   * SB_ERR_UNSUPPORTED_OPTION. @default false
+   */
+  allowEIO3?: boolean;
+  /**
+   * The WebSocket server implementation. Only `ws`'s own `WebSocketServer` (the default) is
+   * accepted; another one (eiows, µWebSockets.js) is refused with SB_ERR_UNSUPPORTED_OPTION.
+   * @default ws's WebSocketServer
+   */
+  wsEngine?: unknown;
+  /**
+   * Accepted for Engine.IO compatibility: the engine answers its path with and without the
+   * trailing slash (`/socket.io/` and `/socket.io`) whatever this says. @default true
+   */
+  addTrailingSlash?: boolean;
+  /**
+   * Ends an upgrade request that is not the engine's and that nothing else answered within
+   * `destroyUpgradeTimeout` (at once when nothing else listens for upgrades). @default true
+   */
+  destroyUpgrade?: boolean;
+  /** Milliseconds before an unanswered foreign upgrade is ended. @default 1000 */
+  destroyUpgradeTimeout?: number;
 }
 
 /** Options after resolution: every field present and checked. */
@@ -85,12 +140,20 @@ export interface ResolvedEngineOptions {
   readonly cors: CorsOptions | undefined;
   /** Compression threshold for polling responses, or undefined when compression is off. */
   readonly httpCompressionThreshold: number | undefined;
+  /** zlib options of polling responses' compression. */
+  readonly httpCompressionOptions: Readonly<ZlibOptions>;
   /** permessage-deflate threshold, or undefined when off. */
   readonly perMessageDeflateThreshold: number | undefined;
+  /** `ws`'s permessage-deflate options (threshold included), or false when off. */
+  readonly perMessageDeflate: Readonly<PerMessageDeflateOptions> | false;
+  readonly destroyUpgrade: boolean;
+  readonly destroyUpgradeTimeout: number;
   readonly path: string;
   readonly initialPacket: string | Buffer | undefined;
-  readonly cookie: Readonly<Required<Omit<CookieOptions, "domain" | "maxAge">>> &
-    Pick<CookieOptions, "domain" | "maxAge">;
+  readonly cookie: Readonly<
+    Required<Omit<CookieOptions, "domain" | "maxAge" | "expires" | "priority">>
+  > &
+    Pick<CookieOptions, "domain" | "maxAge" | "expires" | "priority">;
   readonly cookieEnabled: boolean;
   readonly nodeTag: string | undefined;
   /** Keep-alive interval of streams, or undefined when off. */
@@ -115,6 +178,8 @@ export const engineDefaults = Object.freeze({
   perMessageDeflateThreshold: 1024,
   path: "/engine.io/",
   streamHeartbeat: 15000,
+  destroyUpgrade: true,
+  destroyUpgradeTimeout: 1000,
   cookie: Object.freeze({
     name: "io",
     path: "/",
@@ -155,6 +220,7 @@ export function resolveEngineOptions(
   knownTransports: ReadonlySet<string>,
 ): ResolvedEngineOptions {
   const d = engineDefaults;
+  refuseUnsupported(options);
   const transports = Object.freeze([...(options.transports ?? d.transports)]);
   if (transports.length === 0) throw new EngineError("BAD_OPTION", "transports is empty");
   for (const t of transports) {
@@ -168,6 +234,12 @@ export function resolveEngineOptions(
     throw new EngineError("BAD_OPTION", "nodeTag must be 1-32 characters of [A-Za-z0-9_-]");
   }
   const cookieOptions = typeof cookie === "object" ? cookie : {};
+  const { threshold: _h, ...zlibOptions } = typeof compression === "object" ? compression : {};
+  const deflateOptions = typeof deflate === "object" ? deflate : {};
+  const addTrailingSlash = options.addTrailingSlash;
+  if (addTrailingSlash !== undefined && typeof addTrailingSlash !== "boolean") {
+    throw new EngineError("BAD_OPTION", "addTrailingSlash must be a boolean");
+  }
   const streamHeartbeat = options.streamHeartbeat ?? d.streamHeartbeat;
   return Object.freeze({
     pingInterval: positive("pingInterval", options.pingInterval ?? d.pingInterval),
@@ -196,6 +268,19 @@ export function resolveEngineOptions(
             "perMessageDeflate.threshold",
             (deflate === true ? undefined : deflate.threshold) ?? d.perMessageDeflateThreshold,
           ),
+    httpCompressionOptions: Object.freeze(zlibOptions),
+    perMessageDeflate:
+      deflate === false
+        ? false
+        : Object.freeze({
+            ...deflateOptions,
+            threshold: deflateOptions.threshold ?? d.perMessageDeflateThreshold,
+          }),
+    destroyUpgrade: options.destroyUpgrade ?? d.destroyUpgrade,
+    destroyUpgradeTimeout: nonNegative(
+      "destroyUpgradeTimeout",
+      options.destroyUpgradeTimeout ?? d.destroyUpgradeTimeout,
+    ),
     path: normalizePath(options.path ?? d.path),
     initialPacket: options.initialPacket,
     cookieEnabled: cookie !== false,
@@ -207,6 +292,10 @@ export function resolveEngineOptions(
       secure: cookieOptions.secure ?? d.cookie.secure,
       domain: cookieOptions.domain,
       maxAge: cookieOptions.maxAge,
+      expires: cookieOptions.expires,
+      partitioned: cookieOptions.partitioned ?? false,
+      priority: cookieOptions.priority,
+      encode: cookieOptions.encode ?? encodeURIComponent,
     }),
     nodeTag,
     streamHeartbeat:
@@ -217,13 +306,49 @@ export function resolveEngineOptions(
 /** The `Set-Cookie` value of the Engine.IO cookie for a session. */
 export function serializeCookie(options: ResolvedEngineOptions, sid: string): string {
   const c = options.cookie;
-  let out = `${c.name}=${encodeURIComponent(sid)}`;
+  let out = `${c.name}=${c.encode(sid)}`;
   if (c.path !== false) out += `; Path=${c.path}`;
   if (c.domain !== undefined) out += `; Domain=${c.domain}`;
   if (c.maxAge !== undefined) out += `; Max-Age=${Math.floor(c.maxAge)}`;
+  if (c.expires !== undefined) out += `; Expires=${c.expires.toUTCString()}`;
   if (c.httpOnly) out += "; HttpOnly";
   if (c.secure) out += "; Secure";
-  if (c.sameSite !== false)
-    out += `; SameSite=${c.sameSite[0]!.toUpperCase()}${c.sameSite.slice(1)}`;
+  if (c.partitioned) out += "; Partitioned";
+  if (c.priority !== undefined) out += `; Priority=${capitalized(c.priority)}`;
+  if (c.sameSite !== false) {
+    out += `; SameSite=${c.sameSite === true ? "Strict" : capitalized(c.sameSite)}`;
+  }
   return out;
+}
+
+function capitalized(word: string): string {
+  return `${word[0]!.toUpperCase()}${word.slice(1)}`;
+}
+
+/**
+ * Options Engine.IO accepts that this engine cannot honour are refused by name, with the
+ * reason, instead of being ignored.
+ * @throws EngineError SB_ERR_UNSUPPORTED_OPTION
+ */
+function refuseUnsupported(options: EngineOptions): void {
+  const refuse = (name: string, why: string): never => {
+    throw new EngineError("UNSUPPORTED_OPTION", `${name} is not supported: ${why}`, {
+      option: name,
+    });
+  };
+  if (options.allowEIO3 === true) {
+    refuse("allowEIO3", "only Engine.IO v4 clients (Socket.IO 3.x and later) are served");
+  }
+  if (options.wsEngine !== undefined && options.wsEngine !== WebSocketServer) {
+    refuse("wsEngine", "the WebSocket transport runs on the bundled ws (no eiows, uWebSockets)");
+  }
+  if (typeof options.cors === "function") {
+    refuse(
+      "cors (a function)",
+      "give an options object; cors.origin may be a function to decide per request",
+    );
+  }
+  if (options.transports?.includes("webtransport")) {
+    refuse("transports: webtransport", "WebTransport is not implemented");
+  }
 }

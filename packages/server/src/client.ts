@@ -3,17 +3,12 @@
  * routes them to the sockets of the namespaces it joined (several on one connection), enforces
  * `connectTimeout`, and closes the connection on any malformed packet ("parse error").
  */
-import {
-  type EncodedSocketPacket,
-  encodeSocketPacket,
-  SocketDecoder,
-  type SocketPacket,
-  SocketPacketType,
-} from "@switchboard/protocol";
+import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import type { WriteOptions } from "./adapters/adapter.js";
 import { debug, parseErrorChannel } from "./debug.js";
 import { InvalidNamespaceError, ProtocolViolationError } from "./errors.js";
 import type { Namespace } from "./namespace.js";
+import type { EncodedFrames, PacketDecoder, ServerCodec } from "./parser.js";
 import { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 import type {
   EngineSession,
@@ -29,7 +24,7 @@ type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
 
 /** What the client needs of the server. */
 export interface ClientHost {
-  readonly options: { readonly connectTimeout: number; readonly codecLimits: object };
+  readonly options: { readonly connectTimeout: number; readonly codec: ServerCodec };
   /** Finds or creates (dynamic namespaces) the namespace `name`; undefined if none matches. */
   _resolveNamespace(
     name: string,
@@ -52,7 +47,7 @@ export class Client {
   /** The engine session. */
   readonly conn: EngineSession;
   readonly #server: ClientHost;
-  readonly #decoder: SocketDecoder;
+  readonly #decoder: PacketDecoder;
   readonly #sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery); made on first use. */
   #connecting: Set<string> | undefined;
@@ -68,7 +63,7 @@ export class Client {
   constructor(server: ClientHost, conn: EngineSession) {
     this.#server = server;
     this.conn = conn;
-    this.#decoder = new SocketDecoder(server.options.codecLimits);
+    this.#decoder = server.options.codec.createDecoder();
     (conn as TaggedSession)[CLIENT] = this;
     conn.on("message", Client.#onSessionMessage);
     conn.on("close", Client.#onSessionClose);
@@ -103,7 +98,7 @@ export class Client {
   }
 
   /** @internal writes encoded frames; volatile ones are dropped when the transport is busy */
-  writeToEngine(frames: EncodedSocketPacket, options: WriteOptions): void {
+  writeToEngine(frames: EncodedFrames, options: WriteOptions): void {
     if (this.closed) return;
     if (options.volatile && !this.conn.writable) {
       debug("session %s busy: volatile packet dropped", this.conn.id);
@@ -212,7 +207,8 @@ export class Client {
         this.#markInactive(name);
         const message = new InvalidNamespaceError().message;
         const refusal = { type: SocketPacketType.CONNECT_ERROR, nsp: name, data: { message } };
-        this.writeToEngine(encodeSocketPacket(refusal), { volatile: false, compress: true });
+        const frames = this.#server.options.codec.encode(refusal);
+        this.writeToEngine(frames, { volatile: false, compress: true });
         return;
       }
       void nsp._add(this, auth, (socket) => {

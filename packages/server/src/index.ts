@@ -67,6 +67,12 @@ export {
   type ServerOptions,
 } from "./options.js";
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+export type {
+  EncodedFrames,
+  Parser,
+  ParserDecoder,
+  ParserEncoder,
+} from "./parser.js";
 export { RemoteSocket } from "./remote-socket.js";
 export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 export { Server, type ServerReservedEvents, type ServerState } from "./server.js";

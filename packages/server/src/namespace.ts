@@ -2,6 +2,7 @@
  * A namespace: a named channel multiplexed on every connection, with its own middlewares, its
  * sockets, and an adapter that holds its rooms.
  */
+import type { SocketPacket } from "@switchboard/protocol";
 import type {
   Adapter,
   AdapterConstructor,
@@ -15,6 +16,7 @@ import type { Client } from "./client.js";
 import { connectChannel, debug } from "./debug.js";
 import { ReservedEventError } from "./errors.js";
 import type { ResolvedServerOptions } from "./options.js";
+import type { EncodedFrames } from "./parser.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reserved.js";
 import { Socket } from "./socket.js";
@@ -137,6 +139,11 @@ export class Namespace<
   /** @internal */
   get codecLimits(): ResolvedServerOptions["codecLimits"] {
     return this.server.options.codecLimits;
+  }
+
+  /** @internal encodes a packet with the server's codec (the custom parser, if any) */
+  encode(packet: SocketPacket): EncodedFrames {
+    return this.server.options.codec.encode(packet);
   }
 
   /** @internal the namespace-wide ack id counter (shared with its sockets and broadcasts) */

@@ -7,6 +7,7 @@ import type { SocketCodecLimits } from "@switchboard/protocol";
 import type { AdapterConstructor } from "./adapters/adapter.js";
 import { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
 import { BadOptionError } from "./errors.js";
+import { createCodec, type Parser, type ServerCodec } from "./parser.js";
 
 /** Settings of connection state recovery. */
 export interface ConnectionStateRecoveryOptions {
@@ -64,6 +65,12 @@ export interface ServerOptions extends EngineOptions {
    * @default { maxAttachments: 64, maxDepth: 100 }
    */
   codecLimits?: SocketCodecLimits;
+  /**
+   * A Socket.IO-compatible parser (`{ Encoder, Decoder }`, e.g. `socket.io-msgpack-parser`);
+   * every client must use the same one. `codecLimits` apply to the built-in codec only.
+   * @default the built-in Socket.IO v5 codec of `@switchboard/protocol`
+   */
+  parser?: Parser;
 }
 
 /** Options after {@link resolveOptions}: every server field set, engine fields passed on. */
@@ -75,6 +82,10 @@ export interface ResolvedServerOptions {
   readonly connectionStateRecovery: Readonly<Required<ConnectionStateRecoveryOptions>> | false;
   readonly cleanupEmptyChildNamespaces: boolean;
   readonly codecLimits: SocketCodecLimits;
+  /** The custom parser, if one was given. */
+  readonly parser: Parser | undefined;
+  /** Encodes packets and makes each connection's decoder (the parser's, or the built-in). */
+  readonly codec: ServerCodec;
   /** What the engine is created with: the passthrough fields plus `path`. */
   readonly engine: Readonly<EngineOptions & { path: string }>;
 }
@@ -102,6 +113,7 @@ const serverKeys: ReadonlySet<string> = new Set([
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
   "codecLimits",
+  "parser",
 ]);
 
 function nonNegative(name: string, value: number): number {
@@ -129,6 +141,16 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
           ),
           skipMiddlewares: (csr === true ? undefined : csr.skipMiddlewares) ?? d.skipMiddlewares,
         });
+  const parser = options.parser;
+  if (
+    parser !== undefined &&
+    (typeof parser?.Encoder !== "function" || typeof parser?.Decoder !== "function")
+  ) {
+    throw new BadOptionError(
+      "parser must be a Socket.IO parser: an object with Encoder and Decoder classes",
+    );
+  }
+  const codecLimits = Object.freeze({ ...options.codecLimits });
   const engine: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (!serverKeys.has(key) && value !== undefined) engine[key] = value;
@@ -151,7 +173,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     connectionStateRecovery,
     cleanupEmptyChildNamespaces:
       options.cleanupEmptyChildNamespaces ?? d.cleanupEmptyChildNamespaces,
-    codecLimits: Object.freeze({ ...options.codecLimits }),
+    codecLimits,
+    parser,
+    codec: createCodec(parser, codecLimits),
     engine: Object.freeze(engine) as unknown as EngineOptions & { path: string },
   });
 }

@@ -5,12 +5,7 @@
  * disconnect reasons.
  */
 import { randomBytes } from "node:crypto";
-import {
-  type EncodedSocketPacket,
-  encodeSocketPacket,
-  type SocketPacket,
-  SocketPacketType,
-} from "@switchboard/protocol";
+import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import type {
   AdapterSocket,
   RecoveredSession,
@@ -25,6 +20,7 @@ import { CONNECT_WRITE, type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-
 import { ReservedEventError } from "./errors.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
+import type { EncodedFrames } from "./parser.js";
 import {
   type DisconnectReason,
   RECOVERABLE_DISCONNECT_REASONS,
@@ -392,7 +388,7 @@ export class Socket<
   // -- AdapterSocket ---------------------------------------------------------------------------
 
   /** @internal writes frames encoded once for a whole broadcast */
-  writeEncoded(frames: EncodedSocketPacket, options: WriteOptions): void {
+  writeEncoded(frames: EncodedFrames, options: WriteOptions): void {
     this.client.writeToEngine(frames, options);
   }
 
@@ -422,7 +418,7 @@ export class Socket<
     const data: Record<string, string> = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
     const connect = { type: SocketPacketType.CONNECT, nsp: this.nsp.name, data };
-    this.client.writeToEngine(encodeSocketPacket(connect, this.nsp.codecLimits), CONNECT_WRITE);
+    this.client.writeToEngine(this.nsp.encode(connect), CONNECT_WRITE);
     const missed = this.#missed;
     this.#missed = undefined;
     for (const args of missed ?? []) {
@@ -486,8 +482,7 @@ export class Socket<
   }
 
   #write(packet: SocketPacket, flags: Readonly<EmitFlags>): void {
-    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
-    this.client.writeToEngine(frames, writeOptionsOf(flags));
+    this.client.writeToEngine(this.nsp.encode(packet), writeOptionsOf(flags));
   }
 
   #onevent(packet: SocketPacket): void {

@@ -177,7 +177,7 @@ export class PollingTransport implements ServerTransport {
       return;
     }
     const zip = encoding === "gzip" ? gzip : deflate;
-    zip(body, (err, out) => {
+    zip(body, this.ctx.options.httpCompressionOptions, (err, out) => {
       if (err) {
         end(body);
         return;

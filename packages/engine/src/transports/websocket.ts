@@ -6,7 +6,12 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import { decodeEnginePacket, type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
-import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import {
+  type RawData,
+  type WebSocket,
+  WebSocketServer,
+  type PerMessageDeflateOptions as WsPerMessageDeflateOptions,
+} from "ws";
 import { trace } from "../debug.js";
 import { EngineError } from "../errors.js";
 import type {
@@ -147,10 +152,11 @@ export function websocketFactory(ctx: TransportContext): UpgradeTransportFactory
     noServer: true,
     clientTracking: false,
     maxPayload: o.maxHttpBufferSize,
+    // A copy: ws may write to the options object it is given.
     perMessageDeflate:
-      o.perMessageDeflateThreshold === undefined
+      o.perMessageDeflate === false
         ? false
-        : { threshold: o.perMessageDeflateThreshold },
+        : ({ ...o.perMessageDeflate } as WsPerMessageDeflateOptions),
   });
   return {
     name: "websocket",

@@ -4,8 +4,9 @@
  * adapter (Redis pub/sub, ...) implements the same interface, forwards to other servers what it
  * must, and reaches local sockets only through {@link AdapterNamespace} and {@link AdapterSocket}.
  */
-import type { EncodedSocketPacket, SocketCodecLimits, SocketPacket } from "@switchboard/protocol";
+import type { SocketCodecLimits, SocketPacket } from "@switchboard/protocol";
 import type { Handshake } from "../handshake.js";
+import type { EncodedFrames } from "../parser.js";
 
 /** A socket id. */
 export type SocketId = string;
@@ -47,7 +48,7 @@ export interface AdapterSocket {
   readonly handshake: Handshake;
   readonly data: unknown;
   /** Writes frames encoded once for every recipient. */
-  writeEncoded(frames: EncodedSocketPacket, options: WriteOptions): void;
+  writeEncoded(frames: EncodedFrames, options: WriteOptions): void;
   /** Tells the socket's `onAnyOutgoing` listeners about an event it is sent. */
   notifyOutgoing(args: readonly unknown[]): void;
   /**
@@ -69,6 +70,8 @@ export interface AdapterNamespace {
     | false
     | Readonly<{ maxDisconnectionDuration: number; skipMiddlewares: boolean }>;
   readonly codecLimits: SocketCodecLimits;
+  /** Encodes a packet once for all its recipients, with the server's codec or custom parser. */
+  encode(packet: SocketPacket): EncodedFrames;
   /** A fresh ack id from the namespace's counter (shared with its sockets). */
   nextAckId(): number;
   /** Delivers a `serverSideEmit` received from another server to local listeners. */

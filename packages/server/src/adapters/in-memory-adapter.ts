@@ -4,7 +4,7 @@
  * "join-room" and "leave-room" as Socket.IO's adapter does.
  */
 import { EventEmitter } from "node:events";
-import { encodeSocketPacket, type SocketPacket, SocketPacketType } from "@switchboard/protocol";
+import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import { debug } from "../debug.js";
 import { NO_FLAGS, writeOptionsOf } from "../emit-flags.js";
 import type {
@@ -148,7 +148,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     ) {
       packet.data = this.#store.record(packet.data, opts);
     }
-    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
+    const frames = this.nsp.encode(packet);
     const args = Array.isArray(packet.data) ? packet.data : [];
     // Encoded once above; per recipient only the hand-over of the same frames (no closure).
     for (const socket of this.#select(opts)) {
@@ -168,7 +168,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     // One id for every recipient: the namespace counter guarantees no socket has it in use.
     const id = this.nsp.nextAckId();
     packet.id = id;
-    const frames = encodeSocketPacket(packet, this.nsp.codecLimits);
+    const frames = this.nsp.encode(packet);
     const args = Array.isArray(packet.data) ? packet.data : [];
     let count = 0;
     this.#apply(opts, (socket) => {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { test } from "node:test";
 import {
   BadOptionError,
   defaultServerOptions,
   InMemoryAdapter,
   resolveOptions,
+  Server,
   type ServerOptions,
 } from "@switchboard/server";
 
@@ -53,4 +55,23 @@ test("impossible values are refused with a coded error", () => {
     () => resolveOptions({ connectionStateRecovery: { maxDisconnectionDuration: Number.NaN } }),
     { code: "SB_ERR_BAD_OPTION" },
   );
+});
+
+test("a parser without Encoder and Decoder classes is refused", () => {
+  assert.throws(() => resolveOptions({ parser: {} as never }), {
+    code: "SB_ERR_BAD_OPTION",
+    message: /^parser must be a Socket.IO parser/,
+  });
+});
+
+test("Engine.IO options the engine cannot honour are refused by name when the server attaches", () => {
+  const http = createServer();
+  assert.throws(() => new Server(http, { allowEIO3: true }), {
+    code: "SB_ERR_UNSUPPORTED_OPTION",
+    message: /^allowEIO3 is not supported/,
+  });
+  assert.throws(() => new Server(http, { wsEngine: class {} }), {
+    code: "SB_ERR_UNSUPPORTED_OPTION",
+    message: /^wsEngine is not supported/,
+  });
 });
