@@ -47,12 +47,19 @@ export interface CookieOptions {
 export interface PerMessageDeflateOptions {
   /** @default 1024 */
   threshold?: number;
+  /** The server resets its compression context after each message. @default false */
   serverNoContextTakeover?: boolean;
+  /** Asks the client to reset its compression context after each message. @default false */
   clientNoContextTakeover?: boolean;
+  /** Largest LZ77 window the server uses, in bits (8-15). @default 15 */
   serverMaxWindowBits?: number;
+  /** Largest LZ77 window the client may use, in bits (8-15). @default 15 */
   clientMaxWindowBits?: number;
+  /** zlib options of the compressor. @default zlib's */
   zlibDeflateOptions?: ZlibOptions;
+  /** zlib options of the decompressor. @default zlib's */
   zlibInflateOptions?: ZlibOptions;
+  /** Concurrent zlib calls at most. @default 10 */
   concurrencyLimit?: number;
 }
 
@@ -146,7 +153,9 @@ export interface ResolvedEngineOptions {
   readonly perMessageDeflateThreshold: number | undefined;
   /** `ws`'s permessage-deflate options (threshold included), or false when off. */
   readonly perMessageDeflate: Readonly<PerMessageDeflateOptions> | false;
+  /** Whether foreign upgrades nothing answered are ended. */
   readonly destroyUpgrade: boolean;
+  /** Milliseconds before such an upgrade is ended. */
   readonly destroyUpgradeTimeout: number;
   readonly path: string;
   readonly initialPacket: string | Buffer | undefined;

@@ -28,12 +28,15 @@ export interface ParserDecoder {
   add(chunk: string | Buffer): void;
   /** Drops what a partly received packet left. */
   destroy(): void;
+  /** Listens for each packet decoded (emitted synchronously by `add`). */
   on(event: "decoded", listener: (packet: SocketPacket) => void): unknown;
 }
 
 /** A Socket.IO-compatible parser module: what the `parser` option takes. */
 export interface Parser {
+  /** The encoder class; the server makes one. */
   Encoder: new () => ParserEncoder;
+  /** The decoder class; the server makes one per connection. */
   Decoder: new () => ParserDecoder;
 }
 
