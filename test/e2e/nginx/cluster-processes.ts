@@ -1,13 +1,15 @@
 /**
  * Node processes for the cluster tests (cluster-node.ts), with a control socket each: start,
- * kill, and ask a node to act on the cluster. Every process is killed at the end of the test
- * file, whatever happens.
+ * kill, and ask a node to act on the cluster (every process is killed at the end of the test
+ * file, whatever happens); and clients of both libraries that count every delivery.
  */
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { io as switchboardIo } from "@switchboard/client";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 
 const script = fileURLToPath(new URL("./cluster-node.ts", import.meta.url));
@@ -86,5 +88,130 @@ export async function startNodeProcess(
 export async function untilNodeCount(node: NodeProcess, n: number): Promise<void> {
   while ((await node.ask<number>("ctl:count")) !== n) {
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** What the tests need of both client libraries' sockets. */
+export interface AnySocket {
+  connected: boolean;
+  io: { engine: { transport?: { name: string } | undefined } };
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: never[]) => void): unknown;
+  disconnect(): unknown;
+}
+
+/** Makes a client (default reconnection) for a URL. */
+export type Make = (url: string) => AnySocket;
+
+/** socket.io-client 4.8, offering `transports` (its default ladder if none). */
+export const sio =
+  (transports?: ("polling" | "websocket")[]): Make =>
+  (url) =>
+    connect(url, {
+      forceNew: true,
+      ...(transports && { transports }),
+    }) as unknown as AnySocket;
+
+/** @switchboard/client, offering `transports` (its default ladder if none). */
+export const sb =
+  (transports?: ("polling" | "websocket" | "sse")[]): Make =>
+  (url) =>
+    switchboardIo(url, {
+      forceNew: true,
+      ...(transports && { transports }),
+    }) as unknown as AnySocket;
+
+/** A client and everything it received. */
+export interface Tracked {
+  kind: string;
+  socket: AnySocket;
+  /** Tags of the nodes that welcomed it, in order (one more per reconnection). */
+  welcomes: string[];
+  /** Deliveries of each broadcast id. */
+  deliveries: Map<string, number>;
+  disconnects: number;
+}
+
+type Listener = (...args: never[]) => void;
+
+/** The clients of a test, counting every "welcome" and every "bcast" delivery. */
+export class ClientTracker {
+  readonly clients: Tracked[] = [];
+  readonly #first = new Map<string, { seen: number; wake?: () => void }>();
+
+  add(kind: string, socket: AnySocket): Tracked {
+    const t: Tracked = { kind, socket, welcomes: [], deliveries: new Map(), disconnects: 0 };
+    socket.on("welcome", ((tag: string) => t.welcomes.push(tag)) as Listener);
+    socket.on("disconnect", (() => t.disconnects++) as Listener);
+    socket.on("bcast", ((id: string) => {
+      const n = (t.deliveries.get(id) ?? 0) + 1;
+      t.deliveries.set(id, n);
+      if (n !== 1) return;
+      const w = this.#waiter(id);
+      w.seen++;
+      w.wake?.();
+    }) as Listener);
+    this.clients.push(t);
+    return t;
+  }
+
+  #waiter(id: string): { seen: number; wake?: () => void } {
+    let w = this.#first.get(id);
+    if (!w) {
+      w = { seen: 0 };
+      this.#first.set(id, w);
+    }
+    return w;
+  }
+
+  /** Resolves when `among` clients (all by default) have received broadcast `id`. */
+  untilEveryone(id: string, among = this.clients.length): Promise<void> {
+    return new Promise((resolve) => {
+      const w = this.#waiter(id);
+      w.wake = () => {
+        if (w.seen >= among) resolve();
+      };
+      w.wake();
+    });
+  }
+
+  /** Resolves once `t` has been welcomed `n` times in total. */
+  async untilWelcomed(t: Tracked, n: number): Promise<void> {
+    while (t.welcomes.length < n) {
+      await new Promise<void>((resolve) => t.socket.once("welcome", (() => resolve()) as Listener));
+    }
+  }
+
+  /** Has `node` broadcast `id` to room "all" and waits until every client has it. */
+  async broadcast(node: NodeProcess, id: string): Promise<void> {
+    const done = this.untilEveryone(id);
+    assert.equal(await node.ask("ctl:broadcast", id), node.tag);
+    await done;
+  }
+
+  /**
+   * Every delivery counted: after a marker from every live node (which travels behind what
+   * that node sent before it), each of `ids` was received exactly once by every client.
+   */
+  async assertExactlyOnce(ids: string[], live: NodeProcess[], marker: string): Promise<void> {
+    for (const node of live) await this.broadcast(node, `${marker}-${node.tag}`);
+    for (const id of ids) {
+      const wrong = this.clients.filter((c) => (c.deliveries.get(id) ?? 0) !== 1);
+      assert.deepEqual(
+        wrong.map((c) => `${c.kind}: ${c.deliveries.get(id) ?? 0}`),
+        [],
+        `broadcast ${id}: each of ${this.clients.length} clients exactly once`,
+      );
+    }
+  }
+
+  /** Clients per node, by the node that welcomed each last. */
+  perNode(): Record<string, number> {
+    const split: Record<string, number> = {};
+    for (const c of this.clients) {
+      const tag = c.welcomes.at(-1) ?? "none";
+      split[tag] = (split[tag] ?? 0) + 1;
+    }
+    return split;
   }
 }

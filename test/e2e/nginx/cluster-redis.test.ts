@@ -8,36 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { io as switchboardIo } from "@switchboard/client";
-import { io as socketIoClient } from "socket.io-client";
 import { RedisServer } from "../../support/redis-server.ts";
-import { type NodeProcess, startNodeProcess, untilNodeCount } from "./cluster-processes.ts";
+import {
+  ClientTracker,
+  type Make,
+  type NodeProcess,
+  sb,
+  sio,
+  startNodeProcess,
+  untilNodeCount,
+} from "./cluster-processes.ts";
 import { type RunningNginx, startDeployNginx } from "./harness.js";
-
-/** What the test needs of both libraries' sockets. */
-interface AnySocket {
-  connected: boolean;
-  io: { engine: { transport?: { name: string } | undefined } };
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  once(event: string, listener: (...args: never[]) => void): unknown;
-  disconnect(): unknown;
-}
-
-type Make = (url: string) => AnySocket;
-const sio =
-  (transports?: ("polling" | "websocket")[]): Make =>
-  (url) =>
-    socketIoClient(url, {
-      forceNew: true,
-      ...(transports && { transports }),
-    }) as unknown as AnySocket;
-const sb =
-  (transports?: ("polling" | "websocket" | "sse")[]): Make =>
-  (url) =>
-    switchboardIo(url, {
-      forceNew: true,
-      ...(transports && { transports }),
-    }) as unknown as AnySocket;
 
 const kinds: readonly { name: string; count: number; make: Make }[] = [
   { name: "socket.io-client, polling then upgrade", count: 60, make: sio() },
@@ -48,24 +29,15 @@ const kinds: readonly { name: string; count: number; make: Make }[] = [
   { name: "@switchboard/client, sse only", count: 50, make: sb(["sse"]) },
 ];
 
-/** A client and everything it received. */
-interface Tracked {
-  kind: string;
-  socket: AnySocket;
-  /** Tags of the nodes that welcomed it, in order (one more per reconnection). */
-  welcomes: string[];
-  /** Deliveries of each broadcast id. */
-  deliveries: Map<string, number>;
-  disconnects: number;
-}
-
 const TAGS = ["n1", "n2", "n3"] as const;
 let redis: RedisServer;
 let nodes: NodeProcess[] = [];
 let nginx: RunningNginx;
-const clients: Tracked[] = [];
-/** Waiters for "every client has received id". */
-const firstDeliveries = new Map<string, { seen: number; wake?: () => void }>();
+const tracker = new ClientTracker();
+const clients = tracker.clients;
+
+/** Fails a setup that hangs (a client that can never connect) instead of stalling the run. */
+const HANG_GUARD = { timeout: 180_000 };
 
 before(async () => {
   redis = await RedisServer.start();
@@ -76,7 +48,7 @@ before(async () => {
     SWITCHBOARD_N2: nodes[1]!.address,
     SWITCHBOARD_N3: nodes[2]!.address,
   });
-});
+}, HANG_GUARD);
 
 after(async () => {
   for (const c of clients) c.socket.disconnect();
@@ -85,84 +57,12 @@ after(async () => {
   await redis?.close();
 });
 
-function track(kind: string, socket: AnySocket): Tracked {
-  const t: Tracked = { kind, socket, welcomes: [], deliveries: new Map(), disconnects: 0 };
-  socket.on("welcome", ((tag: string) => t.welcomes.push(tag)) as (...a: never[]) => void);
-  socket.on("disconnect", (() => t.disconnects++) as (...a: never[]) => void);
-  socket.on("bcast", ((id: string) => {
-    const n = (t.deliveries.get(id) ?? 0) + 1;
-    t.deliveries.set(id, n);
-    if (n !== 1) return;
-    const w = firstDeliveries.get(id) ?? { seen: 0 };
-    w.seen++;
-    firstDeliveries.set(id, w);
-    w.wake?.();
-  }) as (...a: never[]) => void);
-  return t;
-}
-
-/** Resolves when every client (or the `among` ones) has received broadcast `id` once. */
-function untilEveryone(id: string, among = clients.length): Promise<void> {
-  return new Promise((resolve) => {
-    const w = firstDeliveries.get(id) ?? { seen: 0 };
-    firstDeliveries.set(id, w);
-    const check = () => {
-      if (w.seen >= among) resolve();
-    };
-    w.wake = check;
-    check();
-  });
-}
-
-/** Resolves once `t` has been welcomed `n` times in total. */
-async function untilWelcomed(t: Tracked, n: number): Promise<void> {
-  while (t.welcomes.length < n) {
-    await new Promise<void>((resolve) =>
-      t.socket.once("welcome", (() => resolve()) as (...a: never[]) => void),
-    );
-  }
-}
-
-/** Broadcasts `id` from `node` to room "all" and waits until every client has it. */
-async function broadcast(node: NodeProcess, id: string): Promise<void> {
-  const done = untilEveryone(id);
-  assert.equal(await node.ask("ctl:broadcast", id), node.tag);
-  await done;
-}
-
-/**
- * Every delivery counted: after a marker from every live node (which travels behind what that
- * node sent before it), each of `ids` was received exactly once by every client.
- */
-async function assertExactlyOnce(ids: string[], live: NodeProcess[], marker: string) {
-  for (const node of live) await broadcast(node, `${marker}-${node.tag}`);
-  for (const id of ids) {
-    const counts = clients.map((c) => c.deliveries.get(id) ?? 0);
-    assert.deepEqual(
-      counts.filter((n) => n !== 1),
-      [],
-      `broadcast ${id}: every one of ${clients.length} clients once`,
-    );
-  }
-}
-
-function perNode(): Record<string, number> {
-  const split: Record<string, number> = {};
-  for (const c of clients) {
-    const tag = c.welcomes.at(-1) ?? "none";
-    split[tag] = (split[tag] ?? 0) + 1;
-  }
-  return split;
-}
-
 test("300 clients on 3 node processes: broadcasts from any node exactly once, fetchSockets and serverSideEmit see all nodes", async () => {
   const tasks: (() => Promise<void>)[] = [];
   for (const kind of kinds) {
     for (let i = 0; i < kind.count; i++) {
       tasks.push(async () => {
-        const t = track(kind.name, kind.make(nginx.url));
-        clients.push(t);
-        await untilWelcomed(t, 1);
+        await tracker.untilWelcomed(tracker.add(kind.name, kind.make(nginx.url)), 1);
       });
     }
   }
@@ -175,12 +75,12 @@ test("300 clients on 3 node processes: broadcasts from any node exactly once, fe
     }),
   );
   assert.equal(clients.length, 300);
-  const split = perNode();
+  const split = tracker.perNode();
   for (const tag of TAGS) assert.ok((split[tag] ?? 0) > 0, `node ${tag} has clients`);
 
   const ids = TAGS.map((tag) => `from-${tag}`);
-  for (const [i, node] of nodes.entries()) await broadcast(node, ids[i]!);
-  await assertExactlyOnce(ids, nodes, "marker1");
+  for (const [i, node] of nodes.entries()) await tracker.broadcast(node, ids[i]!);
+  await tracker.assertExactlyOnce(ids, nodes, "marker1");
 
   for (const node of nodes) {
     const fetched = await node.ask<{ count: number; perNode: Record<string, number> }>("ctl:fetch");
@@ -208,7 +108,7 @@ test("a node process killed mid-run: only its clients drop, they reconnect to th
   const others = clients.filter((c) => c.welcomes.at(-1) !== "n3");
   assert.ok(onN3.length > 0);
   await n3.kill();
-  await Promise.all(onN3.map((c) => untilWelcomed(c, c.welcomes.length + 1)));
+  await Promise.all(onN3.map((c) => tracker.untilWelcomed(c, c.welcomes.length + 1)));
   for (const c of onN3) assert.notEqual(c.welcomes.at(-1), "n3");
   assert.deepEqual(
     others.filter((c) => c.disconnects > 0).map((c) => c.kind),
@@ -217,11 +117,11 @@ test("a node process killed mid-run: only its clients drop, they reconnect to th
   );
   await untilNodeCount(n1, 2);
   await untilNodeCount(n2, 2);
-  await broadcast(n1, "after-kill");
-  await assertExactlyOnce(["after-kill"], [n1, n2], "marker2");
+  await tracker.broadcast(n1, "after-kill");
+  await tracker.assertExactlyOnce(["after-kill"], [n1, n2], "marker2");
   assert.equal((await n2.ask<{ count: number }>("ctl:fetch")).count, 300);
   console.log(
-    `# node killed: ${onN3.length} clients of n3 reconnected, now ${JSON.stringify(perNode())}`,
+    `# node killed: ${onN3.length} clients of n3 reconnected, now ${JSON.stringify(tracker.perNode())}`,
   );
 });
 
@@ -230,7 +130,7 @@ test("redis-server restarted mid-run: local delivery goes on, the cluster resume
   const onN1 = clients.filter((c) => c.welcomes.at(-1) === "n1");
   await redis.stop();
   // n1's own clients still get n1's broadcasts while Redis is away
-  const local = untilEveryone("during-outage", onN1.length);
+  const local = tracker.untilEveryone("during-outage", onN1.length);
   await n1.ask("ctl:broadcast", "during-outage");
   await local;
   const failed = await n1.ask<{ error?: string }>("ctl:fetch");
@@ -238,8 +138,8 @@ test("redis-server restarted mid-run: local delivery goes on, the cluster resume
   await redis.restart();
   await untilNodeCount(n1, 2);
   await untilNodeCount(n2, 2);
-  await broadcast(n2, "after-restart");
-  await assertExactlyOnce(["after-restart"], [n1, n2], "marker3");
+  await tracker.broadcast(n2, "after-restart");
+  await tracker.assertExactlyOnce(["after-restart"], [n1, n2], "marker3");
   assert.equal((await n1.ask<{ count: number }>("ctl:fetch")).count, 300);
   assert.equal(
     clients.filter((c) => c.disconnects > 0 && c.welcomes[0] !== "n3").length,
