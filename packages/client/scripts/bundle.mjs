@@ -73,7 +73,7 @@ if (!process.argv.includes("--check-only")) {
     // Members that are neither public API nor wire format (`_name`, the HTTP transports'
     // protected members, the ack queue's fields) get short names; `_placeholder` is wire.
     mangleProps:
-      /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted|args|flags|params|emitReserved)$/,
+      /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted|args|flags|params|emitReserved|begin|load|element|index|answered|fail|restart|node)$/,
     reserveProps: /^_placeholder$/,
     minify: true,
     sourcemap: "external",

@@ -5,11 +5,11 @@
  */
 import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
 import { lookup } from "./core/io.js";
-import { Manager } from "./core/manager.js";
+import { Manager } from "./core/manager.node.js";
 import type { ClientOptions } from "./core/options.js";
 import type { Socket } from "./core/socket.js";
 
-export { Manager } from "./core/manager.js";
+export { Manager } from "./core/manager.node.js";
 export * from "./public.js";
 export { polling } from "./transports/polling.js";
 export { sse } from "./transports/sse.node.js";

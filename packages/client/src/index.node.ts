@@ -6,7 +6,7 @@
  */
 import type { DefaultEventsMap, EventsMap } from "./core/emitter.js";
 import { lookup as find } from "./core/io.js";
-import { Manager as CoreManager } from "./core/manager.js";
+import { Manager as CoreManager } from "./core/manager.node.js";
 import type { ClientOptions, ManagerOptions } from "./core/options.js";
 import { Socket } from "./core/socket.js";
 import type { TransportFactory } from "./core/transport.js";

@@ -18,12 +18,18 @@ export { ClientError, ClientErrorCode, clientErrorMessage } from "./core/errors.
 export { forgetTransports, type TransportMemory } from "./core/ladder.js";
 export type { ManagerCloseReason, ManagerEvents, ManagerState } from "./core/manager.js";
 export {
+  type AgentLike,
   type AuthOption,
   type ClientOptions,
   defaultOptions,
   type EngineOptions,
   type ManagerOptions,
+  type NodeOptions,
+  type Parser,
+  type ParserPacket,
   type SocketOptions,
+  type TlsData,
+  type UnsupportedOptions,
 } from "./core/options.js";
 export { type DisconnectReason, Socket, type SocketReservedEvents } from "./core/socket.js";
 export type {

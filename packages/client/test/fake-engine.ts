@@ -32,7 +32,7 @@ interface Session {
 }
 
 /** The fake. Call {@link FakeEngine.handle} for every request under `path`. */
-export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
+export class FakeEngine extends EventEmitter<{ packet: [wire: string]; closing: [entry: string] }> {
   readonly path: string;
   /** Engine packets received from clients, as wire strings (binary as `b` + base64). */
   readonly received: string[] = [];
@@ -61,9 +61,20 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
   closeOnConnect = false;
   /** Per sid, whether a poll or stream was open when the client's close packet arrived. */
   readonly downOpenAtClose: boolean[] = [];
+  /**
+   * What the fake saw around a client's close, in order: "close POST answered" (it answered the
+   * POST that carried the close packet) and "down aborted" (the client ended a poll or stream
+   * that the fake had not ended). Each entry is also emitted as `closing`.
+   */
+  readonly closeLog: string[] = [];
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #sessions = new Map<string, Session>();
   #ids = 0;
+
+  #logClosing(entry: string): void {
+    this.closeLog.push(entry);
+    this.emit("closing", entry);
+  }
 
   constructor(path = "/fake/") {
     super();
@@ -168,6 +179,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
       });
       req.on("end", () => {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        if (body.split("\x1e").includes("1")) this.#logClosing("close POST answered");
         for (const packet of decodeEnginePayload(body)) {
           const wire = encodeEnginePacket(packet, false) as string;
           this.received.push(wire);
@@ -256,6 +268,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
     session.downOpen = true;
     res.on("close", () => {
       session.downOpen = false;
+      if (!res.writableEnded) this.#logClosing("down aborted");
     });
     session.flush();
   }
@@ -288,6 +301,7 @@ export class FakeEngine extends EventEmitter<{ packet: [wire: string] }> {
     session.downOpen = true;
     res.on("close", () => {
       session.downOpen = false;
+      if (!res.writableEnded) this.#logClosing("down aborted");
     });
     session.flush = () => {
       if (session.queue.length === 0) return;

@@ -25,7 +25,10 @@ const catalogue = {
   DISCONNECTED: "socket has been disconnected",
   /** The application tried to emit one of the reserved event names. */
   RESERVED_EVENT: "reserved event name",
-  /** An option out of its range. */
+  /**
+   * An option out of its range, or one socket.io-client accepts that this client does not
+   * implement (the message names it and says why), instead of ignoring it.
+   */
   BAD_OPTION: "invalid option",
 } as const;
 

@@ -5,6 +5,7 @@
  * reconnect, reconnect_error, reconnect_failed.
  */
 import {
+  type BinaryData,
   encodeSocketPacket,
   type ProtocolError,
   SocketDecoder,
@@ -55,6 +56,22 @@ export interface ManagerEvents {
   /** Reconnected after `attempt` attempts. */
   reconnect(attempt: number): void;
 }
+
+/** An option's getter and setter, as Socket.IO's Manager has them: `timeout()`, `timeout(5000)`. */
+export interface Accessor<T, Self> {
+  (): T;
+  (value: T): Self;
+}
+
+/** The options the Manager has an accessor of the same name for. */
+const ACCESSORS = [
+  "reconnection",
+  "reconnectionAttempts",
+  "reconnectionDelay",
+  "reconnectionDelayMax",
+  "randomizationFactor",
+  "timeout",
+] as const;
 
 /** One connection to a server, multiplexing namespaces, with automatic reconnection. */
 export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
@@ -114,45 +131,29 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   }
 
   /** Gets or sets `reconnection`. */
-  reconnection(): boolean;
-  reconnection(value: boolean): this;
-  reconnection(value?: boolean): boolean | this {
-    return this.#option("reconnection", value);
-  }
-
+  declare reconnection: Accessor<boolean, this>;
   /** Gets or sets `reconnectionAttempts`. */
-  reconnectionAttempts(): number;
-  reconnectionAttempts(value: number): this;
-  reconnectionAttempts(value?: number): number | this {
-    return this.#option("reconnectionAttempts", value);
-  }
-
+  declare reconnectionAttempts: Accessor<number, this>;
   /** Gets or sets `reconnectionDelay`. */
-  reconnectionDelay(): number;
-  reconnectionDelay(value: number): this;
-  reconnectionDelay(value?: number): number | this {
-    return this.#option("reconnectionDelay", value);
-  }
-
+  declare reconnectionDelay: Accessor<number, this>;
   /** Gets or sets `reconnectionDelayMax`. */
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(value: number): this;
-  reconnectionDelayMax(value?: number): number | this {
-    return this.#option("reconnectionDelayMax", value);
-  }
-
+  declare reconnectionDelayMax: Accessor<number, this>;
   /** Gets or sets `randomizationFactor`. */
-  randomizationFactor(): number;
-  randomizationFactor(value: number): this;
-  randomizationFactor(value?: number): number | this {
-    return this.#option("randomizationFactor", value);
-  }
-
+  declare randomizationFactor: Accessor<number, this>;
   /** Gets or sets the connect `timeout`. */
-  timeout(): number;
-  timeout(value: number): this;
-  timeout(value?: number): number | this {
-    return this.#option("timeout", value);
+  declare timeout: Accessor<number, this>;
+
+  // The six accessors: one function each on the prototype, as methods (one loop is smaller in
+  // the browser bundle than six methods).
+  static {
+    for (const key of ACCESSORS) {
+      (Manager.prototype as unknown as Record<string, unknown>)[key] = function (
+        this: Manager,
+        value?: never,
+      ) {
+        return this.#option(key, value);
+      };
+    }
   }
 
   /** Opens the connection (if not open or opening); `callback` gets an error if it fails. */
@@ -216,7 +217,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   #onData(data: string | ArrayBuffer): void {
     let packet: SocketPacket | undefined;
     try {
-      packet = this.#decoder.add(data);
+      packet = this._decode(data);
     } catch (error) {
       debug("parse error", error);
       // One bad packet (the decoder names its namespace) concerns that namespace alone; a
@@ -228,6 +229,14 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       return;
     }
     if (packet) this.emitReserved("packet", packet);
+  }
+
+  /**
+   * @internal Decodes one engine message: the packet it completes, if any; throws on a bad one.
+   * (In Node, the `parser` option replaces it and {@link _packet}.)
+   */
+  _decode(data: string | BinaryData): SocketPacket | undefined {
+    return this.#decoder.add(data);
   }
 
   /** The socket of a namespace (created once, then reused). */

@@ -4,6 +4,7 @@
  * listens to the five callbacks of {@link TransportHandlers}.
  */
 import type { BinaryType, EnginePacket } from "@switchboard/protocol";
+import type { NodeOnlyOptions } from "./options.js";
 
 /** Names of the transports, as the `transports` option spells them. */
 export type TransportName = "websocket" | "polling" | "sse" | "jsonp" | "htmlfile";
@@ -26,6 +27,8 @@ export interface TransportContext {
   readonly timestampParam: string;
   /** How received binary data is handed out. */
   readonly binaryType: BinaryType;
+  /** Node's options: agent, TLS, local address, permessage-deflate, forceBase64 (empty in browsers). */
+  readonly node: Readonly<NodeOnlyOptions>;
 }
 
 /** Callbacks a transport calls; the engine client provides them. */

@@ -7,6 +7,7 @@
  * follows it, whether it arrives before or after `3probe` and the pause.
  */
 import { decodeEnginePacket, decodeEnginePayload, type EnginePacket } from "@switchboard/protocol";
+import { postPayload } from "#http";
 import { transportError } from "../core/errors.js";
 import type {
   ClientTransport,
@@ -14,7 +15,6 @@ import type {
   TransportHandlers,
   TransportName,
 } from "../core/transport.js";
-import { postPayload } from "./http.js";
 
 /** States of an HTTP-based transport ("probing": a probe went out on another transport). */
 export type HttpTransportState = "open" | "probing" | "pausing" | "paused" | "closed";

@@ -1,10 +1,12 @@
 /**
- * HTTP long-polling (`transport=polling`) with fetch: a GET that the server holds until it has
+ * HTTP long-polling (`transport=polling`), on the platform's HTTP requests (`#http`: fetch in
+ * browsers, node:http in Node): a GET that the server holds until it has
  * packets (a polling payload), re-issued as soon as it returns; packets up go in POSTs.
  */
+
+import { getText } from "#http";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
-import { request } from "./http.js";
 
 class Polling extends HttpTransport {
   readonly name = "polling" as const;
@@ -17,12 +19,10 @@ class Polling extends HttpTransport {
 
   #poll = (): void => {
     this.downBusy = true;
-    request(this.ctx, { signal: this.#abort.signal })
-      .then((res) => res.text())
-      .then(
-        (text) => this.answered(text, this.#poll),
-        (error: unknown) => this.fail(error),
-      );
+    getText(this.ctx, this.#abort.signal).then(
+      (text) => this.answered(text, this.#poll),
+      (error: unknown) => this.fail(error),
+    );
   };
 
   protected override restart(): void {

@@ -1,5 +1,5 @@
 /**
- * Server-Sent Events (`transport=sse`) for Node, on a streaming fetch: the GET answers
+ * Server-Sent Events (`transport=sse`) for Node, on a streaming node:http GET: the answer is
  * `text/event-stream`, each event's `data` is one engine packet (binary as `b` + base64), the
  * first event of a new session is the open packet; packets up go in POSTs. Node has no
  * EventSource, and this one never retries by itself: an error goes to the engine client.
@@ -7,7 +7,7 @@
 import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
-import { request } from "./http.js";
+import { send } from "./http.node.js";
 import { SseParser } from "./sse-parser.js";
 
 class SseNode extends HttpTransport {
@@ -16,28 +16,27 @@ class SseNode extends HttpTransport {
 
   protected start(): void {
     this.downBusy = true;
-    request(this.ctx, {
-      signal: this.#abort.signal,
-      headers: { accept: "text/event-stream", ...this.ctx.extraHeaders },
-    })
-      .then(async (res) => {
-        const type = res.headers.get("content-type") ?? "";
-        if (!type.startsWith("text/event-stream") || !res.body) {
+    send(this.ctx, "GET", { accept: "text/event-stream" }, undefined, this.#abort.signal)
+      .then((res) => {
+        if (this.state === "closed") return void res.destroy();
+        const type = res.headers["content-type"] ?? "";
+        if (!type.startsWith("text/event-stream")) {
+          res.destroy();
           throw transportError(`not an event stream: ${type}`);
         }
         this.h.onOpen();
         // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
         const parser = new SseParser((data, event) => this.receiveText(data, true, event === "j"));
-        const decoder = new TextDecoder();
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (this.state !== "closed" && !parser.push(chunk)) res.destroy();
+        });
+        res.on("end", () => {
           if (this.state === "closed") return;
-          if (done) break;
-          if (!parser.push(decoder.decode(value, { stream: true }))) return;
-        }
-        this.close();
-        this.h.onClose();
+          this.close();
+          this.h.onClose();
+        });
+        res.on("error", (error) => this.fail(transportError(error.message, error)));
       })
       .catch((error: unknown) => this.fail(error));
   }
@@ -47,7 +46,7 @@ class SseNode extends HttpTransport {
   }
 }
 
-/** The SSE transport (Node: streaming fetch). */
+/** The SSE transport (Node: a streaming node:http request). */
 export const sse: TransportFactory = {
   transportName: "sse",
   create: (ctx, handlers) => new SseNode(ctx, handlers),

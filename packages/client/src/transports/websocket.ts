@@ -46,10 +46,13 @@ class WebSocketTransport implements ClientTransport {
       }
       h.onPacket(packet);
     };
-    ws.onerror = () => {
+    // `ws` says why (e.g. "self-signed certificate"); a browser's error event says nothing.
+    ws.onerror = (event) => {
       if (this.#closed) return;
       this.close();
-      h.onError(transportError("websocket error"));
+      h.onError(
+        transportError((event as { message?: string }).message || "websocket error", event),
+      );
     };
     ws.onclose = () => {
       if (this.#closed) return;

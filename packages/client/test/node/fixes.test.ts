@@ -85,45 +85,13 @@ test("the session closes before CONNECT completes: connect_error, coded, then di
   await close();
 });
 
-/**
- * Watches the client's real requests (they still go out): calls `log` when a GET's signal
- * aborts (the poll or the stream ending) and when the POST carrying the close packet is
- * answered. Returns the function that stops watching.
- */
-function watchFetch(log: (entry: string) => void): () => void {
-  const real = globalThis.fetch;
-  const watched = new WeakSet<AbortSignal>();
-  globalThis.fetch = (input, init) => {
-    const answer = real(input, init);
-    const signal = init?.signal;
-    if (init?.method === "POST" && String(init.body).split("\x1e").includes("1")) {
-      answer.then(
-        () => log("close POST answered"),
-        () => log("close POST failed"),
-      );
-    } else if (init?.method !== "POST" && signal && !watched.has(signal)) {
-      watched.add(signal);
-      signal.addEventListener("abort", () => log("down aborted"));
-    }
-    return answer;
-  };
-  return () => {
-    globalThis.fetch = real;
-  };
-}
-
 for (const transport of ["polling", "sse"] as const) {
   const down = transport === "sse" ? "stream" : "poll";
   test(`${transport}: close() ends the ${down} only after the close POST is answered`, async () => {
     const { fake, url, close } = await startFake();
-    const log: string[] = [];
-    let logged = () => {};
+    // The fake's own view: the POST it answered, then the poll or stream the client ended.
     const both = new Promise<void>((resolve) => {
-      logged = resolve;
-    });
-    const unwatch = watchFetch((entry) => {
-      log.push(entry);
-      if (log.length === 2) logged();
+      fake.on("closing", () => fake.closeLog.length === 2 && resolve());
     });
     try {
       const socket = io(url, { forceNew: true, path: "/fake/", transports: [transport] });
@@ -134,9 +102,8 @@ for (const transport of ["polling", "sse"] as const) {
       assert.deepEqual(fake.downOpenAtClose, [true], `the ${down} was open when the POST came`);
       // An abort that the server (or a proxy) sees first closes the session before the POST.
       await both;
-      assert.deepEqual(log, ["close POST answered", "down aborted"]);
+      assert.deepEqual(fake.closeLog, ["close POST answered", "down aborted"]);
     } finally {
-      unwatch();
       await close();
     }
   });
