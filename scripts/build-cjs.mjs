@@ -39,6 +39,10 @@ for (const [source, cjs, esm] of list) {
     format: "cjs",
     target: "node20",
     conditions: ["source"],
+    // `import.meta.url` (a module finding files beside it or in a dependency) is this file's
+    // URL in the CommonJS build too, instead of undefined.
+    define: { "import.meta.url": "__sbImportMetaUrl" },
+    banner: { js: 'const __sbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     sourcemap: true,
     logLevel: "warning",
   });

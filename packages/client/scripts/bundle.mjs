@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds the browser bundle dist/switchboard.min.js (IIFE defining the global `io`, all five
-// transports) with esbuild, then checks its size: the build fails when the minified and
-// gzipped bundle exceeds the budget. `--check-only` measures an existing bundle;
+// transports) with esbuild, beside it dist/switchboard.js (the same, unminified) and
+// dist/switchboard.esm.min.js (an ES module exporting `io`), each with its source map, then
+// checks the bundle's size: the build fails when the minified and gzipped bundle exceeds the
+// budget. `--check-only` measures an existing bundle;
 // `--no-size-check` only builds; `--out <path>` writes elsewhere (tests, to the current sources).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -61,14 +63,17 @@ const stripDebug = {
 
 if (!process.argv.includes("--check-only")) {
   const { build } = await import("esbuild");
-  await build({
-    entryPoints: [`${root}src/bundle.browser.ts`],
-    outfile,
+  const shared = {
     bundle: true,
-    format: "iife",
     platform: "browser",
     conditions: ["browser", "source"],
     target: "es2022",
+    sourcemap: "external",
+    legalComments: "none",
+    logLevel: "warning",
+  };
+  const minified = {
+    ...shared,
     plugins: [stripDebug],
     // Members that are neither public API nor wire format (`_name`, the HTTP transports'
     // protected members, the ack queue's fields) get short names; `_placeholder` is wire.
@@ -76,10 +81,29 @@ if (!process.argv.includes("--check-only")) {
       /^(_.+|downBusy|checkPaused|receiveText|simplePost|receive|start|stop|state|ctx|withError|tryCount|pending|fromQueue|preferred|demoted|args|flags|params|emitReserved|begin|load|element|index|answered|fail|restart|node)$/,
     reserveProps: /^_placeholder$/,
     minify: true,
-    sourcemap: "external",
-    legalComments: "none",
-    logLevel: "warning",
+  };
+  await build({
+    ...minified,
+    entryPoints: [`${root}src/bundle.browser.ts`],
+    outfile,
+    format: "iife",
   });
+  if (outAt < 0) {
+    // Beside it, what a server serves as Socket.IO serves socket.io.js and socket.io.esm.min.js:
+    // the same IIFE unminified (with its debug logging), and the module build of `io`.
+    await build({
+      ...shared,
+      entryPoints: [`${root}src/bundle.browser.ts`],
+      outfile: `${root}dist/switchboard.js`,
+      format: "iife",
+    });
+    await build({
+      ...minified,
+      entryPoints: [`${root}src/index.browser.ts`],
+      outfile: `${root}dist/switchboard.esm.min.js`,
+      format: "esm",
+    });
+  }
 }
 
 if (process.argv.includes("--no-size-check")) process.exit(0);

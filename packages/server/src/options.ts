@@ -35,8 +35,11 @@ export interface ServerOptions extends EngineOptions {
    */
   path?: string;
   /**
-   * Accepted for Socket.IO compatibility; this server does not serve a client bundle.
-   * @default false
+   * Serves the Switchboard browser bundle (API-compatible with socket.io-client) where Socket.IO
+   * serves its client: `<path>socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js` and their
+   * source maps, with an ETag (304 on `If-None-Match`) and gzip. Only when the server attaches to
+   * an HTTP server (`new Server(httpServer)`, `new Server(port)`, `attach()`).
+   * @default true
    */
   serveClient?: boolean;
   /**
@@ -93,7 +96,7 @@ export interface ResolvedServerOptions {
 /** Defaults, frozen. */
 export const defaultServerOptions = Object.freeze({
   path: "/socket.io/",
-  serveClient: false,
+  serveClient: true,
   connectTimeout: 45_000,
   cleanupEmptyChildNamespaces: false,
   pingInterval: 25_000,

@@ -163,7 +163,11 @@ export class Server<
    */
   attach(srv: HttpServer | number): this {
     const engine: AttachableEngine = createEngine(this.options.engine);
-    const { httpServer, detach } = engine.attachTo(srv, this.options.path);
+    const { httpServer, detach } = engine.attachTo(
+      srv,
+      this.options.path,
+      this.options.serveClient,
+    );
     this.httpServer = httpServer;
     this.#detach = detach;
     return this.bind(engine);

@@ -14,7 +14,7 @@ test("defaults are Socket.IO's", () => {
   const o = resolveOptions();
   assert.equal(o.path, "/socket.io/");
   assert.equal(o.connectTimeout, 45_000);
-  assert.equal(o.serveClient, false);
+  assert.equal(o.serveClient, true);
   assert.equal(o.connectionStateRecovery, false);
   assert.equal(o.cleanupEmptyChildNamespaces, false);
   assert.equal(o.adapter, InMemoryAdapter);
