@@ -14,7 +14,7 @@ import { checkSessionRequest, type EngineState } from "./verify.js";
 
 /** What the dispatch uses of the engine (the engine itself passes as one). */
 export type DispatchingEngine = EngineState &
-  Pick<Engine, "handshakeIds" | "generateId" | "refuse" | "register">;
+  Pick<Engine, "handshakeIds" | "generateId" | "refuse" | "register" | "refusingHandshakes">;
 
 /** Hands a checked HTTP request to its session's transport, or opens a session with it. */
 export function dispatchRequest(
@@ -126,6 +126,12 @@ function createId(
   answerRefusal: (error: EngineError) => void,
   callback: (id: string) => void,
 ): void {
+  if (engine.refusingHandshakes) {
+    const error = new EngineError("DRAINING", "The server is shutting down");
+    engine.refuse(req, error);
+    answerRefusal(error);
+    return;
+  }
   const refuse = (): void => {
     const error = new EngineError("BAD_REQUEST", "generateId gave no usable id");
     engine.refuse(req, error);

@@ -17,6 +17,7 @@ import { type CredentialProof, keepsCookie, withholdCookie } from "./credentials
 import { trace } from "./debug.js";
 import { acceptUpgrade, dispatchRequest } from "./dispatch.js";
 import { EngineError, type EngineIoErrorCode, engineIoErrorMessages } from "./errors.js";
+import { checkHost } from "./hosts.js";
 import {
   attachToServer,
   queryOf,
@@ -79,6 +80,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly upgrades = new Map<string, readonly string[]>();
   /** @internal Ids of sessions whose handshake response is being written (for the cookie). */
   readonly handshakeIds = new WeakMap<IncomingMessage, string>();
+  private _refusingHandshakes = false;
 
   constructor(options?: EngineOptions) {
     super();
@@ -162,8 +164,27 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const factory of this.factories.values()) factory.close();
   }
 
+  /**
+   * Whether handshakes are refused (503, so that a load balancer tries another node) while
+   * existing sessions go on: set by {@link Engine.refuseHandshakes} for a graceful shutdown.
+   */
+  get refusingHandshakes(): boolean {
+    return this._refusingHandshakes;
+  }
+
+  /** Refuses new handshakes with 503 (or accepts them again with `false`). */
+  refuseHandshakes(refuse = true): void {
+    this._refusingHandshakes = refuse;
+  }
+
   /** Handles one HTTP request of the engine (for frameworks that route themselves). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const hostRefusal = checkHost(req, this.options.allowedHosts);
+    if (hostRefusal !== undefined) {
+      this.refuse(req, hostRefusal);
+      writeError(res, hostRefusal);
+      return;
+    }
     checkOrigin(req, this.options.cors, (verdict) => {
       for (const name in verdict.headers) {
         const value = verdict.headers[name];
@@ -217,6 +238,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.refuse(req, error);
       writeUpgradeError(socket, error, message);
     };
+    const hostRefusal = checkHost(req, this.options.allowedHosts);
+    if (hostRefusal !== undefined) {
+      refuse(hostRefusal);
+      return;
+    }
     checkOrigin(req, this.options.cors, (verdict) => {
       if (!verdict.allowed) {
         const error = new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin });

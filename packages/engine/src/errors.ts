@@ -67,6 +67,8 @@ export const EngineErrors = Object.freeze({
   TRANSPORT_CLOSED: entry("TRANSPORT_CLOSED", "Bad request", 3, 400),
   FORBIDDEN: entry("FORBIDDEN", "Forbidden", 4, 403),
   ORIGIN_REFUSED: entry("ORIGIN_REFUSED", "Forbidden", 4, 403),
+  HOST_REFUSED: entry("HOST_REFUSED", "Forbidden", 4, 403),
+  DRAINING: entry("DRAINING", "Bad request", 3, 503),
   UNSUPPORTED_PROTOCOL_VERSION: entry(
     "UNSUPPORTED_PROTOCOL_VERSION",
     "Unsupported protocol version",

@@ -7,6 +7,7 @@ import type { ZlibOptions } from "node:zlib";
 import { WebSocketServer } from "ws";
 import type { CorsOptions } from "./cors.js";
 import { EngineError } from "./errors.js";
+import { resolveAllowedHosts } from "./hosts.js";
 
 /** `allowRequest`'s verdict: `callback(null, true)` accepts; `callback("why", false)` refuses. */
 export type AllowRequest = (
@@ -133,6 +134,14 @@ export interface EngineOptions {
   destroyUpgrade?: boolean;
   /** Milliseconds before an unanswered foreign upgrade is ended. @default 1000 */
   destroyUpgradeTimeout?: number;
+  /**
+   * Host names (no port) this server answers for; a request whose `Host` header names another
+   * is refused with 403. Set it when the server is reachable by names you know, especially on
+   * a private network or localhost: it stops DNS-rebinding pages, which send their own name as
+   * both `Host` and `Origin` and would otherwise count as same-origin.
+   * @default none (any host)
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** Options after resolution: every field present and checked. */
@@ -165,6 +174,8 @@ export interface ResolvedEngineOptions {
     Pick<CookieOptions, "domain" | "maxAge" | "expires" | "priority">;
   readonly cookieEnabled: boolean;
   readonly nodeTag: string | undefined;
+  /** Lower-cased host names, or undefined for any. */
+  readonly allowedHosts: ReadonlySet<string> | undefined;
   /** Keep-alive interval of streams, or undefined when off. */
   readonly streamHeartbeat: number | undefined;
 }
@@ -307,6 +318,7 @@ export function resolveEngineOptions(
       encode: cookieOptions.encode ?? encodeURIComponent,
     }),
     nodeTag,
+    allowedHosts: resolveAllowedHosts(options.allowedHosts),
     streamHeartbeat:
       streamHeartbeat === false ? undefined : positive("streamHeartbeat", streamHeartbeat),
   });

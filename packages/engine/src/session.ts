@@ -129,6 +129,8 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   private closeTimer: NodeJS.Timeout | undefined;
   /** The old transport closed while an upgrade waited for `5` (see onTransportClose). */
   private previousClosed = false;
+  /** Reading from the peer is paused ({@link Session.pause}); a new transport inherits it. */
+  private readingPaused = false;
 
   /** @internal Sessions are created by the engine. */
   constructor(
@@ -157,9 +159,35 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   get rawTransport(): ServerTransport {
     return this._transport;
   }
-  /** Bytes queued by `send()` and not yet handed to the transport. */
+  /**
+   * Bytes sent and not yet handed to the operating system: what waits in the session's queue
+   * plus what its transport holds (a WebSocket's send buffer, a poll's answer being written, a
+   * stream's pending writes). "drain" is emitted when it all went out.
+   */
   get bufferedAmount(): number {
-    return this.queuedBytes;
+    return this.queuedBytes + this._transport.bufferedAmount;
+  }
+
+  /** Whether reading from the peer is paused. */
+  get isPaused(): boolean {
+    return this.readingPaused;
+  }
+
+  /**
+   * Stops reading from the peer: its bytes wait in the kernel (a POST is held unanswered), so a
+   * client that sends faster than it reads is slowed down by TCP instead of growing memory.
+   */
+  pause(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this._transport.pause();
+  }
+
+  /** Reads from the peer again. */
+  resume(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this._transport.resume();
   }
   /** Whether a write would go to the transport right now (no upgrade holding writes back). */
   get writable(): boolean {
@@ -222,13 +250,20 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
   }
 
   /**
-   * Closes gracefully: what is queued is flushed first, then the transport closes (with the
-   * close packet), within `pingInterval + pingTimeout` at most. An upgrade in progress is
-   * abandoned (its WebSocket closed); once its probe succeeded the client has paused the old
-   * transport, so nothing more can reach it there: the session then closes at once.
+   * Closes gracefully: messages still queued or being written are flushed first, then the
+   * transport closes (with the close packet), within `pingInterval + pingTimeout` at most. With
+   * no message left to deliver, or with `discard`, the session closes at once and releases
+   * everything (a poll then answers with the close packet if one is waiting; the next poll of
+   * an absent client finds no session). An upgrade in progress is abandoned (its WebSocket
+   * closed); once its probe succeeded the client has paused the old transport, so nothing more
+   * can reach it there: the session then closes at once.
    */
-  close(): void {
+  close(discard = false): void {
     if (this._state !== "opening" && this._state !== "open") return;
+    if (discard || !this.hasMessagesToDeliver()) {
+      this.finish("forced close");
+      return;
+    }
     this.setState("closing");
     // No heartbeat while closing: the close timer bounds how long this takes.
     clearTimeout(this.pingTimer);
@@ -247,6 +282,13 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     this.closeTimer = setTimeout(() => this.finish("forced close"), o.pingInterval + o.pingTimeout);
     this.flush();
     this.closeWhenFlushed();
+  }
+
+  /** Whether a message is queued, or a batch is still being written. */
+  private hasMessagesToDeliver(): boolean {
+    if (this.batchesInFlight > 0) return true;
+    for (const queued of this.queue) if (queued.packet.type === "message") return true;
+    return false;
   }
 
   /** @internal Closes at once, without flushing (engine shutdown, a refused request). */
@@ -305,6 +347,7 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     previous.setSink(null);
     this._transport = next;
     next.setSink(this);
+    if (this.readingPaused) next.pause();
     trace("session upgraded", { sid: this.id, from: previous.name, to: next.name });
     this.emit("upgrade", next);
     this.flush();

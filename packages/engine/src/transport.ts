@@ -36,6 +36,15 @@ export interface ServerTransport {
   readonly name: string;
   /** Whether `send()` may be called now. */
   readonly writable: boolean;
+  /**
+   * Bytes handed to `send()` and not yet to the operating system: a WebSocket's send buffer, a
+   * poll's answer still being written, a stream's pending writes.
+   */
+  readonly bufferedAmount: number;
+  /** Stops reading from the peer (its bytes wait in the kernel) until {@link resume}. */
+  pause(): void;
+  /** Reads from the peer again. */
+  resume(): void;
   /** Routes the transport's reports to `sink` (or nowhere, with null). */
   setSink(sink: TransportSink | null): void;
   /**

@@ -29,7 +29,9 @@ describe("error catalogue", () => {
           ? 403
           : name === "PAYLOAD_TOO_LARGE"
             ? 413
-            : 400;
+            : name === "DRAINING"
+              ? 503
+              : 400;
       assert.equal(entry.status, expected, name);
       const error = new EngineError(name as keyof typeof EngineErrors);
       assert.equal(error.code, entry.code);

@@ -412,9 +412,23 @@ describe("a transport that is closed answers at once", () => {
     await peer.close();
   });
 
-  test("a closing polling session: a close packet from the client ends it (forced close)", async () => {
+  test("a polling session closed with nothing to deliver ends at once; its next request gets 400", async () => {
     const { sid, session } = await pollingHandshake(h);
     const seen = closes(session);
+    session.close();
+    assert.equal(session.state, "closed");
+    assert.deepEqual(seen, [["forced close", undefined]]);
+    assert.equal(h.engine.clientsCount, 0);
+    const res = await send(h.port, "POST", url(`EIO=4&transport=polling&sid=${sid}`), {
+      body: "1",
+    });
+    assert.equal(res.status, 400);
+  });
+
+  test("a closing polling session with a message queued: a close packet from the client ends it", async () => {
+    const { sid, session } = await pollingHandshake(h);
+    const seen = closes(session);
+    session.send("last words");
     session.close();
     assert.equal(session.state, "closing");
     const res = await send(h.port, "POST", url(`EIO=4&transport=polling&sid=${sid}`), {
@@ -430,6 +444,7 @@ describe("a transport that is closed answers at once", () => {
       const a = await pollingHandshake(h2);
       const b = await pollingHandshake(h2);
       a.session.send("never polled");
+      b.session.send("never polled either");
       a.session.close();
       b.session.close();
       // Both closes are bounded by the same delay, a's started first: when b has closed, so has a.

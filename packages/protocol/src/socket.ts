@@ -43,7 +43,7 @@ export interface SocketCodecLimits {
   /**
    * Most binary attachments in one packet. A packet that announces more is refused before any
    * attachment is buffered.
-   * @default 64
+   * @default 10 (as socket.io-parser's)
    */
   maxAttachments?: number;
   /**
@@ -55,7 +55,7 @@ export interface SocketCodecLimits {
 
 /** Default limits, frozen. Internal helpers below are not exported from the package. */
 export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = Object.freeze({
-  maxAttachments: 64,
+  maxAttachments: 10,
   maxDepth: 100,
 });
 

@@ -114,7 +114,7 @@ describe("differential: Socket.IO codec vs socket.io-parser", () => {
     theirDecoder.on("decoded", (packet: TheirSocketPacket) => {
       theirResult = packet;
     });
-    const ourDecoder = new SocketDecoder();
+    const ourDecoder = new SocketDecoder({ maxAttachments: 64 });
     let binaryCases = 0;
 
     fc.assert(
@@ -179,7 +179,7 @@ describe("differential: Socket.IO codec vs socket.io-parser", () => {
         }
         let ours: SocketPacket | undefined;
         try {
-          ours = new SocketDecoder().add(text);
+          ours = new SocketDecoder({ maxAttachments: 64 }).add(text);
         } catch {
           ours = undefined;
         }

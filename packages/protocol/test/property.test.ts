@@ -126,7 +126,7 @@ function roundTrip(packet: SocketPacket, supportsBinary: boolean, decoder: Socke
 
 describe("socket round trips", () => {
   test("every type, namespaces, ack ids, JSON with binary anywhere (also __proto__ keys)", () => {
-    const decoder = new SocketDecoder();
+    const decoder = new SocketDecoder({ maxAttachments: 64 });
     fc.assert(
       fc.property(
         socketPacket({ binary: true, protoKeys: true, officialNames: false }),
@@ -141,7 +141,7 @@ describe("socket round trips", () => {
   });
 
   test("many attachments in one packet, in nested places", () => {
-    const decoder = new SocketDecoder();
+    const decoder = new SocketDecoder({ maxAttachments: 64 });
     fc.assert(
       fc.property(
         fc.array(binary, { minLength: 2, maxLength: 40 }),
@@ -178,7 +178,7 @@ describe("socket round trips", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(binary, { minLength: 1, maxLength: 4 }), async (bins) => {
         const blobs = bins.map((b) => new Blob([new Uint8Array(bytesOf(b))]));
-        const decoder = new SocketDecoder();
+        const decoder = new SocketDecoder({ maxAttachments: 64 });
         const parts = encodeSocketPacket({ type: 3, nsp: "/", id: 9, data: [{ blobs }] });
         let decoded: SocketPacket | undefined;
         for (const part of parts) decoded = decoder.add(part);
@@ -205,7 +205,7 @@ describe("socket round trips", () => {
           const frames: EnginePacket[] = packets.flatMap((p) =>
             encodeSocketPacket(p).map((part) => ({ type: "message" as const, data: part })),
           );
-          const decoder = new SocketDecoder();
+          const decoder = new SocketDecoder({ maxAttachments: 64 });
           const out: SocketPacket[] = [];
           for (const message of decodeEnginePayload(encodeEnginePayload(frames))) {
             const packet = decoder.add(message.data as string | BinaryData);

@@ -104,7 +104,7 @@ describe("limits", () => {
     assert.equal(decoder.awaitingAttachments, false);
     assert.equal(decoder.add('52-["e"]'), undefined);
     throwsCode(
-      () => new SocketDecoder().add(`5${64 + 1}-["e"]`),
+      () => new SocketDecoder().add(`5${10 + 1}-["e"]`),
       ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
     );
     throwsCode(

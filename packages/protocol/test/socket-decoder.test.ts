@@ -275,6 +275,6 @@ describe("SocketDecoder: waiting for attachments", () => {
     const max = defaultSocketCodecLimits.maxAttachments;
     assert.equal(decoder.add(`5${max}-["e"]`), undefined);
     assert.ok(Object.isFrozen(defaultSocketCodecLimits));
-    assert.deepEqual(defaultSocketCodecLimits, { maxAttachments: 64, maxDepth: 100 });
+    assert.deepEqual(defaultSocketCodecLimits, { maxAttachments: 10, maxDepth: 100 });
   });
 });

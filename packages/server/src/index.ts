@@ -38,7 +38,13 @@ export type { Responders } from "./adapters/cluster-requests.js";
 export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
 export { SessionStore } from "./adapters/session-store.js";
 export { BroadcastOperator } from "./broadcast-operator.js";
-export { Client, type ClientState } from "./client.js";
+export {
+  Client,
+  type ClientState,
+  Connection,
+  type ConnectionState,
+  MAX_NAMESPACE_NAME_LENGTH,
+} from "./connection.js";
 export {
   AckTimeoutError,
   BadOptionError,
@@ -73,6 +79,15 @@ export type {
   ParserDecoder,
   ParserEncoder,
 } from "./parser.js";
+export { type ConnectionPolicy, Pipeline, type PolicyHost } from "./pipeline.js";
+export { flowControl } from "./policies/flow-control.js";
+export {
+  type BucketOptions,
+  RATE_LIMIT_EVENT,
+  type RateLimitNotice,
+  type RateLimitOptions,
+  rateLimit,
+} from "./policies/rate-limit.js";
 export { RemoteSocket } from "./remote-socket.js";
 export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 export { Server, type ServerReservedEvents, type ServerState } from "./server.js";

@@ -12,7 +12,7 @@ import type {
   SocketId,
 } from "./adapters/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
-import type { Client } from "./client.js";
+import type { Connection } from "./connection.js";
 import { connectChannel, debug } from "./debug.js";
 import { ReservedEventError } from "./errors.js";
 import type { ResolvedServerOptions } from "./options.js";
@@ -144,6 +144,11 @@ export class Namespace<
   /** @internal encodes a packet with the server's codec (the custom parser, if any) */
   encode(packet: SocketPacket): EncodedFrames {
     return this.server.options.codec.encode(packet);
+  }
+
+  /** @internal */
+  get maxPendingAcks(): number {
+    return this.server.options.maxPendingAcks;
   }
 
   /** @internal the namespace-wide ack id counter (shared with its sockets and broadcasts) */
@@ -309,7 +314,7 @@ export class Namespace<
    * `done` gets the socket, or undefined when the connection was refused or abandoned.
    */
   async _add(
-    client: Client,
+    client: Connection,
     auth: Record<string, unknown>,
     done: (
       socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined,

@@ -8,6 +8,7 @@ import type { AdapterConstructor } from "./adapters/adapter.js";
 import { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
 import { BadOptionError } from "./errors.js";
 import { createCodec, type Parser, type ServerCodec } from "./parser.js";
+import type { RateLimitOptions } from "./policies/rate-limit.js";
 
 /** Settings of connection state recovery. */
 export interface ConnectionStateRecoveryOptions {
@@ -65,7 +66,7 @@ export interface ServerOptions extends EngineOptions {
   cleanupEmptyChildNamespaces?: boolean;
   /**
    * Limits of the socket packet decoder (attachments per packet, nesting depth).
-   * @default { maxAttachments: 64, maxDepth: 100 }
+   * @default { maxAttachments: 10, maxDepth: 100 }
    */
   codecLimits?: SocketCodecLimits;
   /**
@@ -74,6 +75,44 @@ export interface ServerOptions extends EngineOptions {
    * @default the built-in Socket.IO v5 codec of `@switchboard/protocol`
    */
   parser?: Parser;
+  /**
+   * Most bytes a connection may hold for its client that it has not yet handed to the
+   * operating system. Over half of it, volatile packets are dropped, the connection stops
+   * reading from its client and `socket.emit` returns false (the socket emits "drain" once all
+   * went out); a connection over half of it that goes past it is closed with "slow consumer".
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Token buckets on the packets a client sends (per connection, optionally per event name),
+   * or false for none. See {@link RateLimitOptions}.
+   * @default false
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Most namespaces one connection may join or be joining at once; a CONNECT beyond is refused.
+   * @default 64
+   */
+  maxNamespacesPerConnection?: number;
+  /**
+   * Most acknowledgements one socket may wait for; an emit with an ack beyond forgets the
+   * oldest one (as when its socket closes: with `timeout()` it fails at its timeout, else it is
+   * never called).
+   * @default 10000
+   */
+  maxPendingAcks?: number;
+  /**
+   * Most bytes of attachments a connection may hold for a binary packet still incomplete; a
+   * packet beyond closes the connection ("parse error").
+   * @default maxHttpBufferSize
+   */
+  maxBinaryPacketBytes?: number;
+  /**
+   * Milliseconds a binary packet may take from its first frame to its last attachment; a
+   * packet still incomplete then closes the connection ("parse error").
+   * @default 30000
+   */
+  binaryPacketTimeout?: number;
 }
 
 /** Options after {@link resolveOptions}: every server field set, engine fields passed on. */
@@ -89,6 +128,18 @@ export interface ResolvedServerOptions {
   readonly parser: Parser | undefined;
   /** Encodes packets and makes each connection's decoder (the parser's, or the built-in). */
   readonly codec: ServerCodec;
+  /** See {@link ServerOptions.maxBufferedBytes}. */
+  readonly maxBufferedBytes: number;
+  /** See {@link ServerOptions.rateLimit}. */
+  readonly rateLimit: Readonly<RateLimitOptions> | false;
+  /** See {@link ServerOptions.maxNamespacesPerConnection}. */
+  readonly maxNamespacesPerConnection: number;
+  /** See {@link ServerOptions.maxPendingAcks}. */
+  readonly maxPendingAcks: number;
+  /** See {@link ServerOptions.maxBinaryPacketBytes}. */
+  readonly maxBinaryPacketBytes: number;
+  /** See {@link ServerOptions.binaryPacketTimeout}. */
+  readonly binaryPacketTimeout: number;
   /** What the engine is created with: the passthrough fields plus `path`. */
   readonly engine: Readonly<EngineOptions & { path: string }>;
 }
@@ -105,6 +156,10 @@ export const defaultServerOptions = Object.freeze({
   maxHttpBufferSize: 1e6,
   maxDisconnectionDuration: 2 * 60 * 1000,
   skipMiddlewares: true,
+  maxBufferedBytes: 1024 * 1024,
+  maxNamespacesPerConnection: 64,
+  maxPendingAcks: 10_000,
+  binaryPacketTimeout: 30_000,
 });
 
 /** Keys that are the server's own; every other option is the engine's. */
@@ -117,6 +172,12 @@ const serverKeys: ReadonlySet<string> = new Set([
   "cleanupEmptyChildNamespaces",
   "codecLimits",
   "parser",
+  "maxBufferedBytes",
+  "rateLimit",
+  "maxNamespacesPerConnection",
+  "maxPendingAcks",
+  "maxBinaryPacketBytes",
+  "binaryPacketTimeout",
 ]);
 
 function nonNegative(name: string, value: number): number {
@@ -124,6 +185,45 @@ function nonNegative(name: string, value: number): number {
     throw new BadOptionError(`${name} must be a finite number >= 0, got ${String(value)}`);
   }
   return value;
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new BadOptionError(`${name} must be a finite number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new BadOptionError(`${name} must be an integer > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveRateLimit(
+  options: RateLimitOptions | false | undefined,
+): Readonly<RateLimitOptions> | false {
+  if (options === undefined || options === false) return false;
+  const bucket = (name: string, b: { packetsPerSecond: number; burst?: number }) => {
+    positive(`${name}.packetsPerSecond`, b.packetsPerSecond);
+    if (b.burst !== undefined) positive(`${name}.burst`, b.burst);
+    return Object.freeze({ packetsPerSecond: b.packetsPerSecond, burst: b.burst });
+  };
+  const onLimit = options.onLimit ?? "drop";
+  if (onLimit !== "drop" && onLimit !== "disconnect") {
+    throw new BadOptionError(`rateLimit.onLimit must be "drop" or "disconnect"`);
+  }
+  const events: Record<string, Readonly<{ packetsPerSecond: number; burst?: number }>> = {};
+  for (const [event, settings] of Object.entries(options.events ?? {})) {
+    events[event] = bucket(`rateLimit.events[${JSON.stringify(event)}]`, settings);
+  }
+  return Object.freeze({
+    ...bucket("rateLimit", options),
+    events: Object.freeze(events),
+    onLimit,
+    maxViolations: nonNegative("rateLimit.maxViolations", options.maxViolations ?? 10),
+  });
 }
 
 /** Merges user options over the defaults. Never mutates `options`. */
@@ -179,6 +279,21 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     codecLimits,
     parser,
     codec: createCodec(parser, codecLimits),
+    maxBufferedBytes: positive("maxBufferedBytes", options.maxBufferedBytes ?? d.maxBufferedBytes),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    maxNamespacesPerConnection: positiveInteger(
+      "maxNamespacesPerConnection",
+      options.maxNamespacesPerConnection ?? d.maxNamespacesPerConnection,
+    ),
+    maxPendingAcks: positiveInteger("maxPendingAcks", options.maxPendingAcks ?? d.maxPendingAcks),
+    maxBinaryPacketBytes: positive(
+      "maxBinaryPacketBytes",
+      options.maxBinaryPacketBytes ?? (engine.maxHttpBufferSize as number),
+    ),
+    binaryPacketTimeout: positive(
+      "binaryPacketTimeout",
+      options.binaryPacketTimeout ?? d.binaryPacketTimeout,
+    ),
     engine: Object.freeze(engine) as unknown as EngineOptions & { path: string },
   });
 }

@@ -44,6 +44,8 @@ export interface Parser {
 export interface PacketDecoder {
   add(chunk: string | Buffer): SocketPacket | undefined;
   reset(): void;
+  /** True while a binary packet waits for attachments (the built-in codec tells). */
+  readonly awaitingAttachments?: boolean;
 }
 
 /** Encodes packets for every connection and makes each connection's decoder. */

@@ -30,7 +30,11 @@ export type DisconnectReason =
   | "server shutting down"
   | "forced server close"
   | "client namespace disconnect"
-  | "server namespace disconnect";
+  | "server namespace disconnect"
+  /** The client read slower than the server wrote, past `maxBufferedBytes`. */
+  | "slow consumer"
+  /** The client sent past the `rateLimit` with `onLimit: "disconnect"`. */
+  | "rate limit";
 
 /** Reasons after which the socket's state is kept for connection state recovery. */
 export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new Set([
@@ -40,4 +44,5 @@ export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new
   "ping timeout",
   "server shutting down",
   "forced server close",
+  "slow consumer",
 ]);

@@ -6,7 +6,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Engine } from "@switchboard/engine";
 import type { AdapterConstructor, Room, SocketId } from "./adapters/adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
-import { Client, type ClientHost } from "./client.js";
+import { Connection, type ConnectionHost } from "./connection.js";
 import { debug } from "./debug.js";
 import { type AttachableEngine, createEngine } from "./engine-binding.js";
 import { NotAttachedError } from "./errors.js";
@@ -18,6 +18,9 @@ import {
 } from "./namespace.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptions } from "./options.js";
 import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import { Pipeline } from "./pipeline.js";
+import { flowControl } from "./policies/flow-control.js";
+import { rateLimit } from "./policies/rate-limit.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { EngineLike, EngineSession } from "./session.js";
 import type { Socket } from "./socket.js";
@@ -85,10 +88,15 @@ export class Server<
     ServerSideEvents,
     ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >
-  implements NamespaceHost, ClientHost
+  implements NamespaceHost, ConnectionHost
 {
   /** Options after defaults. */
   readonly options: ResolvedServerOptions;
+  /**
+   * The policies every connection's outbound and inbound stages run: flow control, then the
+   * rate limit when configured. `pipeline.add(policy)` adds one (metrics, logging, ...).
+   */
+  readonly pipeline: Pipeline;
   /** The main namespace "/". */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   #engine: EngineLike | undefined;
@@ -100,7 +108,7 @@ export class Server<
     Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >();
   readonly #parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
-  readonly #clients = new Set<Client>();
+  readonly #clients = new Set<Connection>();
   #state: ServerState = "open";
   #adapter: AdapterConstructor;
   #unbind: (() => void) | undefined;
@@ -118,6 +126,11 @@ export class Server<
     const opts = isSrv ? options : ((srvOrOptions as ServerOptions | undefined) ?? options);
     this.options = resolveOptions(opts);
     this.#adapter = this.options.adapter;
+    const limit = this.options.rateLimit;
+    this.pipeline = new Pipeline([
+      flowControl(this.options.maxBufferedBytes),
+      ...(limit === false ? [] : [rateLimit(limit)]),
+    ]);
     this.sockets = this.of("/");
     if (isSrv) this.attach(srvOrOptions as HttpServer | number);
   }
@@ -189,7 +202,7 @@ export class Server<
         session.close();
         return;
       }
-      this.#clients.add(new Client(this, session));
+      this.#clients.add(new Connection(this, session));
     };
     const target = engine as EngineLike;
     target.on("connection", onconnection);
@@ -276,7 +289,7 @@ export class Server<
   }
 
   /** @internal */
-  _onClientClose(client: Client): void {
+  _onClientClose(client: Connection): void {
     this.#clients.delete(client);
   }
 

@@ -1,26 +1,20 @@
 /**
  * The slice of `@switchboard/engine` the server depends on. The server is written against these
  * interfaces, not the engine's classes, so that it can be tested with a session double and so
- * that any engine with this shape (the contract of issue 3) can carry it.
+ * that any engine with this shape can carry it. The types of what crosses the boundary (close
+ * reasons, states, data) are the engine's own.
  */
-import type { HandshakeRequest } from "@switchboard/engine";
+import type {
+  HandshakeRequest,
+  SendData,
+  SessionCloseReason,
+  SessionState,
+} from "@switchboard/engine";
 
-export type { HandshakeRequest };
-
-/** Why an engine session closed. */
-export type SessionCloseReason =
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "parse error"
-  | "forced close"
-  | "server shutting down";
-
-/** The state of an engine session. */
-export type SessionState = "opening" | "open" | "closing" | "closed";
+export type { HandshakeRequest, SessionCloseReason, SessionState };
 
 /** Data a session accepts for one message. */
-export type SessionData = string | Buffer | ArrayBuffer | ArrayBufferView;
+export type SessionData = SendData;
 
 /** One engine session (one client connection), as the server sees it. */
 export interface EngineSession {
@@ -31,6 +25,8 @@ export interface EngineSession {
   readonly state: SessionState;
   /** True when the transport can take a write now (a `volatile` packet is dropped otherwise). */
   readonly writable: boolean;
+  /** Bytes sent and not yet handed to the operating system (queue and transport). */
+  readonly bufferedAmount: number;
   /**
    * Queues a message. `separate`: it ends its write, and what follows leaves in a later one
    * (the CONNECT answer, so that a client reading one message at a time reads it alone).
@@ -40,11 +36,18 @@ export interface EngineSession {
     options?: { compress?: boolean; separate?: boolean },
     callback?: () => void,
   ): unknown;
-  close(): unknown;
+  /** Closes; with `discard`, at once, dropping what is still buffered. */
+  close(discard?: boolean): unknown;
+  /** Stops reading from the peer until `resume()`. */
+  pause(): void;
+  /** Reads from the peer again. */
+  resume(): void;
   on(event: "message", listener: (data: string | Buffer) => void): unknown;
   on(event: "close", listener: (reason: SessionCloseReason, description?: Error) => void): unknown;
+  on(event: "drain", listener: () => void): unknown;
   off(event: "message", listener: (data: string | Buffer) => void): unknown;
   off(event: "close", listener: (reason: SessionCloseReason, description?: Error) => void): unknown;
+  off(event: "drain", listener: () => void): unknown;
 }
 
 /** An engine: it announces sessions and can be closed. */

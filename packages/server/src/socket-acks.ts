@@ -77,3 +77,15 @@ export function dropPendingAcks(acks: PendingAcks | undefined): void {
   if (acks === undefined) return;
   for (const [id, ack] of acks) if (ack.timer === undefined) acks.delete(id);
 }
+
+/**
+ * Forgets the oldest pending ack to make room (`maxPendingAcks`): as when its socket closes, one
+ * with a timeout still fails at its timeout (its timer runs on), one without is never called.
+ */
+export function dropOldestAck(acks: PendingAcks, socket: { readonly id: SocketId }): void {
+  for (const id of acks.keys()) {
+    acks.delete(id);
+    debug("socket %s: too many pending acks, ack %d forgotten", socket.id, id);
+    return;
+  }
+}

@@ -14,7 +14,7 @@ import type {
   WriteOptions,
 } from "./adapters/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
-import type { Client } from "./client.js";
+import type { Connection } from "./connection.js";
 import { debug, disconnectChannel } from "./debug.js";
 import { CONNECT_WRITE, type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
 import { ReservedEventError } from "./errors.js";
@@ -28,6 +28,7 @@ import {
 } from "./reserved.js";
 import type { EngineSession, HandshakeRequest } from "./session.js";
 import {
+  dropOldestAck,
   dropPendingAcks,
   expectAck,
   expectBroadcastAck,
@@ -54,6 +55,8 @@ export interface SocketReservedEvents {
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
   error: (err: Error) => void;
+  /** The connection wrote what it held after an emit returned false: emitting may go on. */
+  drain: () => void;
 }
 
 /** The life of a socket: middlewares run while "connecting". */
@@ -87,8 +90,8 @@ export class Socket<
   readonly id: SocketId;
   /** The namespace this socket belongs to. */
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The engine-level client that carries this socket (shared by its namespaces). */
-  readonly client: Client;
+  /** The connection that carries this socket (shared by its namespaces). */
+  readonly client: Connection;
   readonly #auth: Record<string, unknown>;
   readonly #issued: number;
   #handshake: Handshake | undefined;
@@ -113,7 +116,7 @@ export class Socket<
   /** @internal created by the namespace when a CONNECT arrives */
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    client: Client,
+    client: Connection,
     auth: Record<string, unknown>,
     session: RecoveredSession | null,
   ) {
@@ -185,7 +188,9 @@ export class Socket<
 
   /**
    * Sends an event to this client. A function as the last argument is an ack callback (with
-   * `timeout(ms)` it takes an error first).
+   * `timeout(ms)` it takes an error first). Returns false while the connection holds more than
+   * its high-water mark (half of `maxBufferedBytes`) for the client: the event is kept all the
+   * same, and the socket emits "drain" once it has all gone out.
    * @throws ReservedEventError for Socket.IO's reserved names
    */
   override emit<Ev extends EventNames<EmitEvents>>(
@@ -210,11 +215,10 @@ export class Socket<
       // reach the recovered socket that took over the id.
       const opts = { rooms: new Set([this.id]), except: new Set<Room>(), flags };
       this.nsp.adapter.broadcast(packet, opts);
-      return true;
+      return this.client.writable;
     }
     this.notifyOutgoing(data);
-    this.#write(packet, flags);
-    return true;
+    return this.#write(packet, flags);
   }
 
   /** Emits and resolves with the client's ack (rejects on timeout when `timeout()` is set). */
@@ -389,7 +393,7 @@ export class Socket<
 
   /** @internal writes frames encoded once for a whole broadcast */
   writeEncoded(frames: EncodedFrames, options: WriteOptions): void {
-    this.client.writeToEngine(frames, options);
+    this.client.write(frames, options);
   }
 
   /** @internal */
@@ -418,7 +422,7 @@ export class Socket<
     const data: Record<string, string> = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
     const connect = { type: SocketPacketType.CONNECT, nsp: this.nsp.name, data };
-    this.client.writeToEngine(this.nsp.encode(connect), CONNECT_WRITE);
+    this.client.write(this.nsp.encode(connect), CONNECT_WRITE);
     const missed = this.#missed;
     this.#missed = undefined;
     for (const args of missed ?? []) {
@@ -468,21 +472,27 @@ export class Socket<
     }
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
-    this.client._remove(this as unknown as Parameters<Client["_remove"]>[0]);
+    this.client._remove(this as unknown as Parameters<Connection["_remove"]>[0]);
     this.#state = "disconnected";
     dropPendingAcks(this.#acks);
     disconnectChannel.publish({ nsp: this.nsp.name, id: this.id, reason });
     this.emitReserved("disconnect", reason, description);
   }
 
-  /** The pending acks, created with the first one. */
+  /** @internal the connection drained after an emit returned false */
+  _ondrain(): void {
+    if (this.connected) this.emitReserved("drain");
+  }
+
+  /** The pending acks, created with the first one; room made for one more. */
   #pending(): PendingAcks {
     if (this.#acks === undefined) this.#acks = new Map();
+    else if (this.#acks.size >= this.nsp.maxPendingAcks) dropOldestAck(this.#acks, this);
     return this.#acks;
   }
 
-  #write(packet: SocketPacket, flags: Readonly<EmitFlags>): void {
-    this.client.writeToEngine(this.nsp.encode(packet), writeOptionsOf(flags));
+  #write(packet: SocketPacket, flags: Readonly<EmitFlags>): boolean {
+    return this.client.write(this.nsp.encode(packet), writeOptionsOf(flags));
   }
 
   #onevent(packet: SocketPacket): void {

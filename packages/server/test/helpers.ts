@@ -22,6 +22,10 @@ export class FakeSession extends EventEmitter implements EngineSession {
   readonly transport = { name: "websocket" };
   state: SessionState = "open";
   writable = true;
+  /** What the session reports as not yet written; a test sets it (and emits "drain"). */
+  bufferedAmount = 0;
+  /** Whether the server paused reading. */
+  paused = false;
   /** Every frame written, in order (strings as is, binary as Buffers). */
   readonly sent: (string | Buffer)[] = [];
   readonly closeReasons: SessionCloseReason[] = [];
@@ -45,14 +49,26 @@ export class FakeSession extends EventEmitter implements EngineSession {
     return this;
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
   /** Feeds a frame as if the client had sent it. */
   receive(data: string | Buffer): void {
     this.emit("message", data);
   }
 
+  /** The `discard` argument of every close(). */
+  readonly discards: boolean[] = [];
+
   /** Server-side close, as the engine would do it. */
-  close(): this {
+  close(discard = false): this {
     if (this.state === "closed") return this;
+    this.discards.push(discard);
     this.state = "closed";
     this.closeReasons.push("forced close");
     this.emit("close", "forced close");

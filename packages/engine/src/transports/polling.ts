@@ -38,6 +38,8 @@ export class PollingTransport implements ServerTransport {
   private initial: boolean;
   /** Called once the close packet went out (state "closing": waiting for a GET to carry it). */
   private onClosed: (() => void) | undefined;
+  /** Bytes of answers written and not yet taken by the operating system. */
+  private answerBytes = 0;
 
   constructor(
     protected readonly ctx: TransportContext,
@@ -49,6 +51,18 @@ export class PollingTransport implements ServerTransport {
 
   get writable(): boolean {
     return this.state === "open" && this.pendingGet !== null;
+  }
+
+  get bufferedAmount(): number {
+    return this.answerBytes;
+  }
+
+  pause(): void {
+    this.posts.pause();
+  }
+
+  resume(): void {
+    this.posts.resume();
   }
 
   setSink(sink: TransportSink | null): void {
@@ -164,8 +178,19 @@ export class PollingTransport implements ServerTransport {
         if (onWritten) lost();
         return;
       }
-      headers["Content-Length"] = Buffer.byteLength(payload);
+      const bytes = Buffer.byteLength(payload);
+      headers["Content-Length"] = bytes;
       res.writeHead(200, headers);
+      // Counted until the OS has it ("finish") or it is lost ("close").
+      this.answerBytes += bytes;
+      let counted = true;
+      const release = (): void => {
+        if (!counted) return;
+        counted = false;
+        this.answerBytes -= bytes;
+      };
+      res.on("finish", release);
+      res.on("close", release);
       // What end(payload, onWritten) does, without its once("finish") wrapper.
       if (onWritten) res.on("finish", onWritten);
       res.end(payload);

@@ -29,6 +29,9 @@ export class PostReceiver {
   private current: { res: ServerResponse; stop: () => void } | null = null;
   /** Where the packets of the POST being read go once the transport has closed, if anywhere. */
   private handOver: TransportSink | null = null;
+  /** Set by {@link pause}: a POST that arrives is held, unread, until {@link resume}. */
+  private paused = false;
+  private held: { req: IncomingMessage; res: ServerResponse } | null = null;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -41,11 +44,37 @@ export class PostReceiver {
       writeError(res, new EngineError("TRANSPORT_CLOSED"));
       return;
     }
-    if (this.current !== null) {
+    if (this.current !== null || this.held !== null) {
       writeError(res, new EngineError("POLL_OVERLAP", "A POST is already in progress"));
       this.host.fail(new EngineError("POLL_OVERLAP", "Overlapping POST from the client"));
       return;
     }
+    if (this.paused) {
+      // Not read: its bytes wait in the kernel, and the client sends no other POST meanwhile.
+      this.held = { req, res };
+      req.pause();
+      return;
+    }
+    this.read(req, res);
+  }
+
+  /** Holds the next POST unread until {@link resume} (one being read is finished). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Reads again, starting with a POST held meanwhile. */
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    if (held.res.destroyed) return;
+    this.read(held.req, held.res);
+    held.req.resume();
+  }
+
+  private read(req: IncomingMessage, res: ServerResponse): void {
     const limit = this.ctx.options.maxHttpBufferSize;
     const current = { res, stop: NOTHING };
     this.current = current;
@@ -77,6 +106,14 @@ export class PostReceiver {
    * arrived): it is then read to its end and its packets go to `handOver`.
    */
   close(handOver: TransportSink | null = null): void {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) {
+      // Its body was never read: the connection cannot be reused.
+      writeError(held.res, new EngineError("TRANSPORT_CLOSED", "Closed"), undefined, {
+        Connection: "close",
+      });
+    }
     const current = this.current;
     if (current === null) return;
     if (handOver !== null) {

@@ -55,6 +55,18 @@ export abstract class StreamTransport implements ServerTransport {
     return this.state === "open" && this.res !== null && !this.res.writableNeedDrain;
   }
 
+  get bufferedAmount(): number {
+    return this.res?.writableLength ?? 0;
+  }
+
+  pause(): void {
+    this.posts.pause();
+  }
+
+  resume(): void {
+    this.posts.resume();
+  }
+
   setSink(sink: TransportSink | null): void {
     this.sink = sink;
   }

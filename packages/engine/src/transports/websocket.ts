@@ -66,6 +66,18 @@ export class WebSocketTransport implements ServerTransport {
     return !this.closed && this.pendingWrites === 0 && this.ws.readyState === this.ws.OPEN;
   }
 
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   setSink(sink: TransportSink | null): void {
     this.sink = sink;
   }
@@ -96,11 +108,14 @@ export class WebSocketTransport implements ServerTransport {
     }
   }
 
-  close(_mode: TransportCloseMode, onClosed?: () => void): void {
+  close(mode: TransportCloseMode, onClosed?: () => void): void {
     if (!this.closed) {
       this.closed = true;
       this.sink = null;
-      this.ws.close();
+      // A peer that stopped reading would hold the close frame and what precedes it until
+      // `ws` gives up on the closing handshake: cut it instead.
+      if (mode === "immediate" && this.ws.bufferedAmount > 0) this.ws.terminate();
+      else this.ws.close();
     }
     onClosed?.();
   }
