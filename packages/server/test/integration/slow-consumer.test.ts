@@ -1,0 +1,118 @@
+/**
+ * A client that stops reading while the server emits 1 KiB events as fast as it can: the
+ * server (a child process) grows by no more than maxBufferedBytes and a constant, closes that
+ * client with "slow consumer", and another client's echoes keep being answered. For every
+ * transport: a paused WebSocket, a polling client that stops polling, a stalled SSE stream.
+ * Socket.IO 4.8's growth under the same flood is printed for comparison, not asserted.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { echoLoop, type SlowClient, slowPolling, slowSse, slowWebSocket } from "./slow-clients.ts";
+
+const MIB = 1024 * 1024;
+const MAX_BUFFERED = MIB;
+/**
+ * What the server may grow by beyond maxBufferedBytes: the 1 KiB strings of the flood awaiting
+ * collection, the heap's own growth, the kernel's socket buffers are not counted (they are not
+ * in RSS). Socket.IO grows by hundreds of MiB in the same flood.
+ */
+const SLACK = 24 * MIB;
+/** The flood: up to 20 s and at most 128 Ki events (64 Ki for Socket.IO), to bound the run. */
+const FLOOD_MS = 20_000;
+const SOCKET_IO_MAX = 64 * 1024;
+
+const fixture = fileURLToPath(new URL("./fixtures/flood-server.ts", import.meta.url));
+
+type Message = { type: string } & Record<string, unknown>;
+
+class Child {
+  readonly proc: ChildProcess;
+  readonly #inbox: Message[] = [];
+  readonly #waiters: [string, (m: Message) => void][] = [];
+
+  constructor(target: string) {
+    this.proc = fork(fixture, [target, String(MAX_BUFFERED)], {
+      execArgv: ["--expose-gc", "--conditions=source", "--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.proc.on("message", (m: Message) => {
+      const i = this.#waiters.findIndex(([type]) => type === m.type);
+      if (i === -1) this.#inbox.push(m);
+      else this.#waiters.splice(i, 1)[0]![1](m);
+    });
+  }
+
+  next(type: string): Promise<Message> {
+    const i = this.#inbox.findIndex((m) => m.type === type);
+    if (i !== -1) return Promise.resolve(this.#inbox.splice(i, 1)[0]!);
+    return new Promise((resolve) => this.#waiters.push([type, resolve]));
+  }
+
+  async ask(request: string, type: string): Promise<Message> {
+    const answer = this.next(type);
+    this.proc.send(request);
+    return answer;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = once(this.proc, "exit");
+    this.proc.disconnect();
+    await exited;
+  }
+}
+
+type Slow = (url: string, ms: number, max: number) => Promise<SlowClient>;
+
+/** One flood against `target`; returns RSS growth, the slow client's fate, echoes answered. */
+async function flood(target: string, slow: Slow, max: number) {
+  const child = new Child(target);
+  try {
+    const { port } = (await child.next("port")) as Message & { port: number };
+    const url = `http://127.0.0.1:${port}`;
+    const echo = await echoLoop(url);
+    await child.ask("baseline", "baseline");
+    const client = await slow(url, FLOOD_MS, max);
+    const ended = (await child.next("flood-end")) as Message & { connected: boolean };
+    const answered = await echo.stop();
+    const stats = (await child.ask("stats", "stats")) as Message & {
+      baseline: number;
+      peak: number;
+    };
+    client.stop();
+    const reason = ended.connected ? undefined : (await child.next("disconnect")).reason;
+    return { growth: stats.peak - stats.baseline, reason, answered };
+  } finally {
+    await child.stop();
+  }
+}
+
+const cases: [string, Slow, boolean][] = [
+  ["websocket", slowWebSocket, true],
+  ["polling", slowPolling, true],
+  ["sse", slowSse, false],
+];
+
+for (const [name, slow, socketIoHasIt] of cases) {
+  test(`${name}: a client that stops reading is closed as a slow consumer; memory stays bounded`, async () => {
+    const ours = await flood("switchboard", slow, 2 * SOCKET_IO_MAX);
+    const mib = (bytes: number) => (bytes / MIB).toFixed(1);
+    let theirs = "n/a (no such transport)";
+    if (socketIoHasIt) {
+      const them = await flood("socket.io", slow, SOCKET_IO_MAX);
+      theirs = `+${mib(them.growth)} MiB after ${SOCKET_IO_MAX} events, still connected: ${them.reason === undefined}`;
+    }
+    console.log(
+      `${name}: switchboard +${mib(ours.growth)} MiB (${ours.reason}, ${ours.answered} echoes answered meanwhile); socket.io 4.8 ${theirs}`,
+    );
+    assert.equal(ours.reason, "slow consumer");
+    assert.ok(
+      ours.growth < MAX_BUFFERED + SLACK,
+      `RSS grew by ${mib(ours.growth)} MiB, over ${mib(MAX_BUFFERED + SLACK)}`,
+    );
+    assert.ok(ours.answered > 0, "the other client's echoes were answered");
+  });
+}
