@@ -41,6 +41,17 @@ import { checkNamedOrigin, type Verdict, verify } from "./verify.js";
 
 const NO_UPGRADES: readonly string[] = Object.freeze([]);
 
+/**
+ * The refused page may read the refusal itself (403 and Engine.IO's constant body, nothing
+ * else): without these headers the browser hides even the status, and the page's client could
+ * only say that the request failed, not that its origin was refused. Not for preflights, whose
+ * answers no script reads; the request they guard is never sent.
+ */
+function readableRefusal(req: IncomingMessage, origin: string | undefined): OutgoingHttpHeaders {
+  if (origin === undefined || isPreflight(req)) return {};
+  return { "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true" };
+}
+
 /** An Express-compatible middleware, run before every request and upgrade is verified. */
 export type Middleware = (
   req: IncomingMessage,
@@ -193,7 +204,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!verdict.allowed) {
         const error = new EngineError("ORIGIN_REFUSED", undefined, { origin: verdict.origin });
         this.refuse(req, error);
-        writeError(res, error);
+        writeError(res, error, undefined, readableRefusal(req, verdict.origin));
         this.closeRefusedSession(req, error);
         return;
       }

@@ -524,7 +524,10 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
     this.separateQueued = 0;
     this._transport.setSink(null);
     // The peer that closed needs no close packet: a poll it left waiting is released with a noop.
-    this._transport.close(reason === "transport close" ? "discard" : "immediate");
+    // So is a page whose origin was refused: the refusal (403) tells it why, and a close packet
+    // racing with it on the poll would hide the reason.
+    const discard = reason === "transport close" || description?.code === "SB_ERR_ORIGIN_REFUSED";
+    this._transport.close(discard ? "discard" : "immediate");
     trace("session closed", { sid: this.id, reason, error: description?.code });
     this.ctx.sessionClosed(this);
     this.emit("close", reason, description);

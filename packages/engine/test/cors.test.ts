@@ -154,7 +154,9 @@ describe("origin policy (over the wire)", () => {
       });
       assert.equal(cross.status, 403);
       assert.deepEqual(JSON.parse(cross.text), { code: 4, message: "Forbidden" });
-      assert.equal(cross.headers["access-control-allow-origin"], undefined);
+      // The refused page may read the refusal (and nothing else), so its client can say why.
+      assert.equal(cross.headers["access-control-allow-origin"], "http://evil.example");
+      assert.equal(cross.headers["access-control-allow-credentials"], "true");
       const [event] = await errored;
       assert.equal(event.context.sbCode, "SB_ERR_ORIGIN_REFUSED");
       assert.equal(event.context.origin, "http://evil.example");
@@ -270,6 +272,43 @@ describe("origin policy (over the wire)", () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers["access-control-allow-origin"], "*");
       assert.equal(res.headers["access-control-allow-credentials"], undefined);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("each origin refusal is reported once, with the origin", () => {
+  test("polling, sse and jsonp requests, a WebSocket upgrade, a session's POST", async () => {
+    const h = await startEngine();
+    try {
+      const events: ConnectionErrorEvent[] = [];
+      h.engine.on("connection_error", (e) => events.push(e));
+      const origin = "http://evil.example";
+      const headers = { Origin: origin };
+      for (const t of ["polling", "sse"]) {
+        assert.equal(
+          (await send(h.port, "GET", url(`EIO=4&transport=${t}`), { headers })).status,
+          403,
+        );
+      }
+      const ws = new Peer(h.port, "EIO=4&transport=websocket", headers);
+      await assert.rejects(ws.opened);
+      const { sid } = await pollingHandshake(h);
+      const post = await send(h.port, "POST", url(`EIO=4&transport=polling&sid=${sid}`), {
+        body: "4x",
+        headers,
+      });
+      assert.equal(post.status, 403);
+      const jsonp = await send(h.port, "POST", url("EIO=4&transport=jsonp&sid=nope"), {
+        body: "4x",
+        headers,
+      });
+      assert.equal(jsonp.status, 403);
+      assert.deepEqual(
+        events.map((e) => [e.code, e.context.sbCode, e.context.origin]),
+        Array(5).fill([4, "SB_ERR_ORIGIN_REFUSED", origin]),
+      );
     } finally {
       await h.close();
     }

@@ -58,6 +58,23 @@ function assertNothingActed(site: SwitchboardSite, leftSessions: string[] = []):
   for (const session of left) assert.equal(session.request.headers.origin, undefined);
 }
 
+/**
+ * What connect_error says on each transport. A refused HTTP request's status is readable (the
+ * server lets the refused page read it); a WebSocket's, an EventSource's and an iframe's never
+ * are, so those say it may be the origin; jsonp's session opens (its script GET carries no
+ * Origin) and ends when its CONNECT POST (no-cors: no status either) is refused.
+ */
+const maybe =
+  "connect_error SB_ERR_TRANSPORTS_EXHAUSTED no transport could connect (origin refused by the server?)";
+const refused = "connect_error SB_ERR_ORIGIN_REFUSED origin refused by the server (cors.origin)";
+const expectedRefusal: Record<string, string> = {
+  websocket: maybe,
+  polling: refused,
+  sse: maybe,
+  jsonp: "connect_error SB_ERR_CONNECTION_CLOSED transport error",
+  htmlfile: maybe,
+};
+
 /** Server configurations that do not allow the page: the default, and another origin. */
 const configs: [string, Partial<ServerOptions>][] = [
   ["no cors option (same-origin only)", {}],
@@ -108,7 +125,9 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
                 });
                 const result = await new Promise<string>((resolve) => {
                   socket.on("connect", () => resolve("connect"));
-                  socket.on("connect_error", () => resolve("connect_error"));
+                  socket.on("connect_error", (err: Error & { code?: string }) =>
+                    resolve(`connect_error ${err.code} ${err.message}`),
+                  );
                   // Should connect_error not come, the connection's end is the last thing to see.
                   socket.io.on("close", () => resolve("closed without connect_error"));
                   setTimeout(() => resolve("nothing within 10 s"), 10_000);
@@ -118,7 +137,9 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
               },
               { url: site.url, t },
             );
-            assert.equal(outcome, "connect_error");
+            // The page hears why: its origin was refused (the status of a refused HTTP request is
+            // readable; a WebSocket's and an iframe's never are, so those say it may be that).
+            assert.equal(outcome, expectedRefusal[t]);
             assertNothingActed(site);
             // The browser sent the cookie with every request it could: proof that it had one.
             assert.ok(site.sightings.some((s) => s.layer === "http" && s.transport === t));
@@ -143,6 +164,28 @@ describe("cross-origin, page origin not allowed", { timeout: 60_000 }, () => {
           }
         });
       }
+
+      test("the default ladder: connect_error says the origin was refused, and stops there", async () => {
+        const page = await openPage(chrome.browser, pageOrigin.origin, site);
+        try {
+          const outcome = await page.evaluate(async (url) => {
+            const socket = io(url, { forceNew: true, reconnection: false, withCredentials: true });
+            const result = await new Promise<string>((resolve) => {
+              socket.on("connect", () => resolve("connect"));
+              socket.on("connect_error", (err: Error & { code?: string; description?: unknown }) =>
+                resolve(`connect_error ${err.code} ${err.message} ${String(err.description)}`),
+              );
+              setTimeout(() => resolve("nothing within 10 s"), 10_000);
+            });
+            socket.disconnect();
+            return result;
+          }, site.url);
+          assert.equal(outcome, `${refused} 403`);
+          assertNothingActed(site);
+        } finally {
+          await page.context().close();
+        }
+      });
 
       test("a hand-made attack: jsonp sid stolen, CONNECT and event POSTed with cookies, WebSocket upgrade of the sid, Origin-less polling and sse handshakes", async () => {
         const page = await openPage(chrome.browser, pageOrigin.origin, site);

@@ -14,7 +14,7 @@ import {
 } from "@switchboard/protocol";
 import { createDebug } from "./debug.js";
 import { Emitter } from "./emitter.js";
-import { ClientError, ClientErrorCode, transportError } from "./errors.js";
+import { type ClientError, originRefusal, transportError, transportsExhausted } from "./errors.js";
 import { orderLadder, type TransportMemory } from "./ladder.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type {
@@ -82,6 +82,8 @@ export class EngineClient extends Emitter<EngineEvents> {
   readonly #memory: TransportMemory | undefined;
   readonly #candidates: TransportFactory[];
   readonly #failed: { transport: TransportName; message: string }[] = [];
+  /** Set when a rung was refused for the page's origin (the ladder then stops). */
+  #refusal: ClientError | undefined;
   #writeBuffer: EnginePacket[] = [];
   #writing = false;
   #openTimer: ReturnType<typeof setTimeout> | undefined;
@@ -201,7 +203,8 @@ export class EngineClient extends Emitter<EngineEvents> {
   ): ClientTransport {
     const ended = (error?: Error) => {
       if (this.transport === t && this.#state !== "opening") {
-        this.#finish(error ? "transport error" : "transport close", error);
+        const reason = error ? "transport error" : "transport close";
+        this.#finish(reason, originRefusal(error, this.#origin) ?? error);
       } else onFail(error ?? transportError("closed"));
     };
     const t: ClientTransport = factory.create(this.#context(factory.transportName), {
@@ -220,8 +223,8 @@ export class EngineClient extends Emitter<EngineEvents> {
     if (this.#state !== "opening") return;
     const factory = this.#candidates.shift();
     if (!factory) {
-      const error = new ClientError(ClientErrorCode.TRANSPORTS_EXHAUSTED);
-      error.type = "TransportError";
+      // One rung refused for the page's origin says why they all failed.
+      const error = this.#refusal ?? transportsExhausted(this.#origin);
       error.data = this.#failed;
       debug("every transport failed", error.data);
       this.emitReserved("error", error);
@@ -238,6 +241,9 @@ export class EngineClient extends Emitter<EngineEvents> {
       this.transport = undefined;
       transport?.close();
       this.#failed.push({ transport: name, message: error.message });
+      this.#refusal = originRefusal(error, this.#origin);
+      // The origin policy refuses every transport alike: no point climbing further.
+      if (this.#refusal) this.#candidates.length = 0;
       this.#tryNext();
     };
     try {

@@ -30,6 +30,11 @@ const catalogue = {
    * implement (the message names it and says why), instead of ignoring it.
    */
   BAD_OPTION: "invalid option",
+  /**
+   * The server's origin policy refused this page (an HTTP 403 answered to a page of another
+   * origin): allow the page's origin in the server's `cors.origin`.
+   */
+  ORIGIN_REFUSED: "origin refused by the server (cors.origin)",
 } as const;
 
 type CatalogueKey = keyof typeof catalogue;
@@ -71,5 +76,40 @@ export function transportError(message: string, description?: unknown): ClientEr
   const error = new ClientError(ClientErrorCode.TRANSPORT_ERROR, message);
   error.type = "TransportError";
   error.description = description;
+  return error;
+}
+
+/** Whether this is a browser page of another origin than the server's. */
+function foreignPage(serverOrigin: string): boolean {
+  const page = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  return typeof page === "string" && page !== serverOrigin;
+}
+
+/**
+ * The refusal a transport failure stands for: an HTTP 403 answered to a page of another origin
+ * is the server's origin policy (a Switchboard server lets the refused page read that status).
+ */
+export function originRefusal(error: unknown, serverOrigin: string): ClientError | undefined {
+  if ((error as { description?: unknown } | undefined)?.description !== 403) return undefined;
+  if (!foreignPage(serverOrigin)) return undefined;
+  const refusal = new ClientError(ClientErrorCode.ORIGIN_REFUSED, undefined, { cause: error });
+  refusal.type = "TransportError";
+  refusal.description = 403;
+  return refusal;
+}
+
+/**
+ * Every transport failed, none with a readable refusal. A browser never tells a page why a
+ * WebSocket, an EventSource or an iframe failed to open: for a page of another origin, the
+ * message says it may be the origin policy.
+ */
+export function transportsExhausted(serverOrigin: string): ClientError {
+  const error = new ClientError(
+    ClientErrorCode.TRANSPORTS_EXHAUSTED,
+    foreignPage(serverOrigin)
+      ? "no transport could connect (origin refused by the server?)"
+      : undefined,
+  );
+  error.type = "TransportError";
   return error;
 }

@@ -148,10 +148,14 @@ export class Socket<
         // The connection ended before the namespace connected (e.g. a jsonp session the
         // server closed): without this, a page waiting for `connect` would never hear.
         if (!this.connected && reason !== "forced close") {
-          const error = new ClientError(ClientErrorCode.CONNECTION_CLOSED, reason, {
-            cause: description,
-          });
-          error.description = description;
+          // A refusal of the page's origin is the reason itself: it is what the page hears.
+          const refused =
+            description instanceof ClientError &&
+            description.code === ClientErrorCode.ORIGIN_REFUSED;
+          const error = refused
+            ? description
+            : new ClientError(ClientErrorCode.CONNECTION_CLOSED, reason, { cause: description });
+          if (!refused) error.description = description;
           this.emitReserved("connect_error", error);
         }
         this.#onClose(reason, description);
