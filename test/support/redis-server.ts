@@ -34,11 +34,13 @@ export async function freePort(): Promise<number> {
 export class RedisServer {
   readonly port: number;
   readonly dir: string;
+  readonly #extraArgs: readonly string[];
   #child: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, extraArgs: readonly string[]) {
     this.port = port;
     this.dir = dir;
+    this.#extraArgs = extraArgs;
   }
 
   /** `redis://127.0.0.1:<port>` */
@@ -51,14 +53,20 @@ export class RedisServer {
     return this.#child !== undefined;
   }
 
-  /** Starts a redis-server on a free loopback port and waits until it accepts connections. */
-  static async start(): Promise<RedisServer> {
+  /**
+   * Starts a redis-server on a free loopback port and waits until it accepts connections.
+   * `extraArgs(port)` adds command-line settings (e.g. cluster mode).
+   */
+  static async start(
+    extraArgs: (port: number) => Promise<string[]> | string[] = () => [],
+  ): Promise<RedisServer> {
     if (!existsSync(REDIS_SERVER_BIN)) {
       throw new Error(`${REDIS_SERVER_BIN} is missing: install Debian's redis-server package`);
     }
     const dir = mkdtempSync(join(tmpdir(), "switchboard-redis-"));
     for (let attempt = 0; ; attempt++) {
-      const server = new RedisServer(await freePort(), dir);
+      const port = await freePort();
+      const server = new RedisServer(port, dir, await extraArgs(port));
       try {
         await server.restart();
         return server;
@@ -94,6 +102,7 @@ export class RedisServer {
         "yes",
         "--loglevel",
         "notice",
+        ...this.#extraArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -136,5 +145,81 @@ export class RedisServer {
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A Redis Cluster of `masters` redis-server children (no replicas), each on a free loopback
+ * port with its cluster bus on another free port, joined by `redis-cli --cluster create`.
+ */
+export class RedisCluster {
+  readonly servers: readonly RedisServer[];
+
+  private constructor(servers: RedisServer[]) {
+    this.servers = servers;
+  }
+
+  /** `{ host, port }` of every node, as cluster clients take them. */
+  get nodes(): { host: string; port: number }[] {
+    return this.servers.map((s) => ({ host: "127.0.0.1", port: s.port }));
+  }
+
+  static async start(masters = 3): Promise<RedisCluster> {
+    const servers: RedisServer[] = [];
+    try {
+      for (let i = 0; i < masters; i++) {
+        servers.push(
+          await RedisServer.start(async (port) => [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            `nodes-${port}.conf`,
+            "--cluster-port",
+            String(await freePort()),
+          ]),
+        );
+      }
+      const create = spawn(
+        "redis-cli",
+        [
+          "--cluster",
+          "create",
+          ...servers.map((s) => `127.0.0.1:${s.port}`),
+          "--cluster-replicas",
+          "0",
+          "--cluster-yes",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      create.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+      create.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+      const [code] = (await once(create, "exit")) as [number | null];
+      if (code !== 0) throw new Error(`redis-cli --cluster create failed:\n${out}`);
+      const cluster = new RedisCluster(servers);
+      for (const s of servers) await cluster.#untilOk(s.port);
+      return cluster;
+    } catch (err) {
+      for (const s of servers) await s.close();
+      throw err;
+    }
+  }
+
+  /** Polls CLUSTER INFO until the node reports cluster_state:ok (it has no event for it). */
+  async #untilOk(port: number): Promise<void> {
+    for (;;) {
+      const info = spawn("redis-cli", ["-p", String(port), "cluster", "info"], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      let out = "";
+      info.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+      await once(info, "exit");
+      if (out.includes("cluster_state:ok")) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.servers) await s.close();
   }
 }
