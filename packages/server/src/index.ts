@@ -90,7 +90,12 @@ export {
 } from "./policies/rate-limit.js";
 export { RemoteSocket } from "./remote-socket.js";
 export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
-export { Server, type ServerReservedEvents, type ServerState } from "./server.js";
+export {
+  type CloseOptions,
+  Server,
+  type ServerReservedEvents,
+  type ServerState,
+} from "./server.js";
 export type {
   EngineLike,
   EngineSession,

@@ -51,6 +51,16 @@ export interface ServerReservedEvents<
   error: (err: Error) => void;
 }
 
+/** Options of `io.close(options)`. */
+export interface CloseOptions {
+  /**
+   * Drains first: refuse new handshakes (503), close every connection gracefully so that its
+   * client reconnects elsewhere, and wait up to this many milliseconds for them to go.
+   * @default none (close at once)
+   */
+  drainTimeout?: number;
+}
+
 /** "open" until `close()`. */
 export type ServerState = "open" | "closing" | "closed";
 
@@ -110,6 +120,8 @@ export class Server<
   readonly #parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   readonly #clients = new Set<Connection>();
   #state: ServerState = "open";
+  /** Set while a graceful close waits for the last connection to go. */
+  #onAllClosed: (() => void) | undefined;
   #adapter: AdapterConstructor;
   #unbind: (() => void) | undefined;
   #detach: (() => void) | undefined;
@@ -291,6 +303,7 @@ export class Server<
   /** @internal */
   _onClientClose(client: Connection): void {
     this.#clients.delete(client);
+    if (this.#clients.size === 0) this.#onAllClosed?.();
   }
 
   /** Number of open engine-level clients (for leak checks). */
@@ -300,13 +313,24 @@ export class Server<
 
   /**
    * Closes every socket ("server shutting down"), the adapters, the engine and the HTTP server.
+   * With `{ drainTimeout }`, first drains for a deploy: new handshakes are refused with 503 (a
+   * load balancer tries another node), every connection is closed gracefully (what it holds
+   * for its client is written first, then the engine's close, on which clients reconnect; with
+   * connection state recovery, to their state on whichever node takes them), and the close
+   * waits up to `drainTimeout` ms for them to go before closing the rest at once.
    */
-  async close(fn?: (err?: Error) => void): Promise<void> {
+  async close(
+    fnOrOptions?: ((err?: Error) => void) | CloseOptions,
+    callback?: (err?: Error) => void,
+  ): Promise<void> {
+    const fn = typeof fnOrOptions === "function" ? fnOrOptions : callback;
+    const options = typeof fnOrOptions === "object" ? fnOrOptions : undefined;
     if (this.#state !== "open") {
       fn?.();
       return;
     }
     this.#state = "closing";
+    if (options?.drainTimeout !== undefined) await this.#drain(options.drainTimeout);
     for (const client of [...this.#clients]) client._closeSockets("server shutting down");
     for (const nsp of this._nsps.values()) await nsp.adapter.close();
     this.#unbind?.();
@@ -322,6 +346,26 @@ export class Server<
     this.#detach?.();
     this.#state = "closed";
     fn?.();
+  }
+
+  /** Closes every connection gracefully; resolves when all are gone or after `timeout` ms. */
+  async #drain(timeout: number): Promise<void> {
+    (this.#engine as Partial<Engine> | undefined)?.refuseHandshakes?.();
+    if (this.#clients.size === 0) return;
+    const gone = new Promise<void>((resolve) => {
+      this.#onAllClosed = resolve;
+    });
+    for (const client of [...this.#clients]) {
+      client._closeSockets("server shutting down");
+      client.close();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    await Promise.race([gone, late]);
+    clearTimeout(timer);
+    this.#onAllClosed = undefined;
   }
 
   // -- listeners other than "new_namespace" go to the main namespace ------------------------------

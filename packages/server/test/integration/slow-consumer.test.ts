@@ -11,6 +11,7 @@ import { once } from "node:events";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { echoLoop, type SlowClient, slowPolling, slowSse, slowWebSocket } from "./slow-clients.ts";
+import { WirePeer } from "./wire-peer.ts";
 
 const MIB = 1024 * 1024;
 const MAX_BUFFERED = MIB;
@@ -116,3 +117,53 @@ for (const [name, slow, socketIoHasIt] of cases) {
     assert.ok(ours.answered > 0, "the other client's echoes were answered");
   });
 }
+
+/**
+ * A client that sends echo requests (1 KiB each) and never reads the answers, for `ms`: its
+ * own send buffer is kept under 8 MiB, so what it pushes is what the server takes in.
+ */
+async function neverReadingEcho(target: string, ms: number) {
+  const child = new Child(target);
+  try {
+    const { port } = (await child.next("port")) as Message & { port: number };
+    const url = `http://127.0.0.1:${port}`;
+    const { peer } = await WirePeer.open(url);
+    peer.send("0");
+    await peer.nextPacket();
+    await child.ask("baseline", "baseline");
+    const socket = (peer.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    socket.pause();
+    const request = `421["echo","${"e".repeat(1024)}"]`;
+    const end = Date.now() + ms;
+    let sent = 0;
+    while (Date.now() < end) {
+      while (peer.ws.bufferedAmount < 8 * MIB && sent % 1000 !== 999) {
+        peer.ws.send(request);
+        sent++;
+      }
+      sent++;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const stats = (await child.ask("stats", "stats")) as Message & {
+      baseline: number;
+      peak: number;
+    };
+    peer.ws.terminate();
+    return { growth: stats.peak - stats.baseline, sent };
+  } finally {
+    await child.stop();
+  }
+}
+
+test("a client that sends echo requests and never reads the answers: the server stops reading it", async () => {
+  const ours = await neverReadingEcho("switchboard", 3000);
+  const theirs = await neverReadingEcho("socket.io", 3000);
+  const mib = (bytes: number) => (bytes / MIB).toFixed(1);
+  console.log(
+    `never-reading echo client, 3 s: switchboard +${mib(ours.growth)} MiB; socket.io 4.8 +${mib(theirs.growth)} MiB`,
+  );
+  assert.ok(
+    ours.growth < MAX_BUFFERED + SLACK,
+    `RSS grew by ${mib(ours.growth)} MiB, over ${mib(MAX_BUFFERED + SLACK)}`,
+  );
+});
