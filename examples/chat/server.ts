@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Server } from "@switchboard/server";
-import { type ChatServer, installChat } from "./chat.ts";
+import { type ChatServer, installChat, RATE_LIMIT } from "./chat.ts";
 
 /** Options of {@link startChat}. */
 export interface ChatOptions {
@@ -66,7 +66,7 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
     );
   });
   const http = createServer((req, res) => void serve(req, res, bundle));
-  const io: ChatServer = new Server(http, {});
+  const io: ChatServer = new Server(http, { rateLimit: RATE_LIMIT });
   installChat(io);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

@@ -279,6 +279,12 @@ window.addEventListener("load", () => {
     addMessage(message);
   });
   socket.on("notice", (text) => notice(text));
+  // The server's rate limit dropped a message (once per run of dropped ones): its ack never comes.
+  let limitedAt = 0;
+  socket.on("rate limit", () => {
+    limitedAt = Date.now();
+    el.sendError.textContent = "Not sent: slow down a little.";
+  });
 
   el.composer.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -286,8 +292,10 @@ window.addEventListener("load", () => {
     if (!text) return;
     el.sendError.textContent = "";
     stopTyping();
+    const sentAt = Date.now();
     socket.timeout(10000).emit("message", text, (err, reply) => {
-      if (err) el.sendError.textContent = "Not sent: the server did not answer.";
+      if (err && limitedAt >= sentAt) el.sendError.textContent = "Not sent: slow down a little.";
+      else if (err) el.sendError.textContent = "Not sent: the server did not answer.";
       else if (!reply.ok) el.sendError.textContent = `Not sent: ${reply.error}.`;
     });
     el.text.value = "";

@@ -284,6 +284,12 @@ describe("chat demo in Chromium", { timeout: 120_000 }, () => {
       assert.equal((await ask("message", "   ")).ok, false);
       assert.equal((await ask("message", { text: "hi" })).ok, false);
       assert.deepEqual(await ask("message", "z".repeat(500)), { ok: true });
+      // Past the burst of 8 messages, the server's rate limit drops them and says so.
+      const limited = new Promise<{ event?: string }>((resolve) =>
+        socket.once("rate limit", resolve),
+      );
+      for (let i = 0; i < 8; i++) socket.emit("message", `burst ${i}`);
+      assert.equal((await limited).event, "message");
     } finally {
       socket.disconnect();
     }
