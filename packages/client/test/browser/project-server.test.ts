@@ -159,4 +159,28 @@ describe("browser bundle against this project's server", { timeout: 60_000 }, ()
       });
     });
   }
+
+  // A browser clamps nested zero-delay timers to 4 ms: a client that waits on a short timer
+  // between writes pays that on every round trip once traffic is steady. No transport may.
+  for (const transport of ["websocket", "polling", "sse", "jsonp", "htmlfile"]) {
+    test(`${transport}: back-to-back acks schedule no short timer between writes`, async () => {
+      const result = await page.evaluate(async (transport) => {
+        const socket = io({ forceNew: true, transports: [transport], upgrade: false });
+        await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+        let shortTimers = 0;
+        const original = window.setTimeout;
+        window.setTimeout = ((fn: TimerHandler, delay?: number, ...rest: unknown[]) => {
+          if ((delay ?? 0) <= 4) shortTimers++;
+          return original(fn, delay, ...rest);
+        }) as typeof window.setTimeout;
+        let last: unknown;
+        for (let i = 0; i < 50; i++) last = await socket.emitWithAck("echo", i);
+        window.setTimeout = original;
+        const used = socket.io.engine?.transport?.name;
+        socket.disconnect();
+        return { shortTimers, used, last };
+      }, transport);
+      assert.deepEqual(result, { shortTimers: 0, used: transport, last: 49 });
+    });
+  }
 });
