@@ -25,13 +25,21 @@ import { bestOf, type Scenario } from "./lib/scenario.ts";
 import { HARNESS_CPU, pin, SERVER_CPU, startServer } from "./lib/server-handle.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
 import { bundleSizes } from "./scenarios/bundle.ts";
+import {
+  type ClientBrowserResult,
+  clientBrowser,
+  renderClientBrowser,
+} from "./scenarios/client-browser.ts";
+import { type ClientNodeResult, clientNode, renderClientNode } from "./scenarios/client-node.ts";
 import { connect } from "./scenarios/connect.ts";
 import { echo } from "./scenarios/echo.ts";
 import { memory } from "./scenarios/memory.ts";
 import { polling } from "./scenarios/polling.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
-const LOAD_SCENARIOS: Readonly<Record<Exclude<ScenarioName, "bundle">, Scenario>> = {
+/** Scenarios that measure servers under the load generator (the others: bundle, clients). */
+type LoadScenarioName = Exclude<ScenarioName, "bundle" | "client-node" | "client-browser">;
+const LOAD_SCENARIOS: Readonly<Record<LoadScenarioName, Scenario>> = {
   echo,
   broadcast,
   polling,
@@ -41,7 +49,7 @@ const LOAD_SCENARIOS: Readonly<Record<Exclude<ScenarioName, "bundle">, Scenario>
 /** A scenario that runs longer than this on one target is abandoned (its server killed). */
 const SCENARIO_TIMEOUT_MS = 60_000;
 /** The whole run never takes longer than this. */
-const RUN_TIMEOUT_MS = 10 * 60_000;
+const RUN_TIMEOUT_MS = 15 * 60_000;
 
 /** The open-files limit this process has (Node raises its soft limit to the hard one at start). */
 function fdLimit(): number {
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
   const targets = [...options.targets];
   let switchboardUp = false;
   let switchboardDown = "";
-  const loadScenarios = options.only.some((name) => name !== "bundle");
+  const loadScenarios = options.only.some((name) => name in LOAD_SCENARIOS);
   if (loadScenarios && targets.includes("switchboard")) {
     const reason = await probe("switchboard", config.handshakeTimeoutMs);
     switchboardUp = reason === undefined;
@@ -200,10 +208,30 @@ async function main(): Promise<void> {
     }
   }
 
+  if (options.sbBundle) process.env.BENCH_SB_BUNDLE = resolve(options.sbBundle);
+  if (options.sbClient) process.env.BENCH_SB_CLIENT = resolve(options.sbClient);
+  if (options.sbExtra) {
+    process.env.BENCH_SB_EXTRA = options.sbExtra
+      .split(",")
+      .map((e) => `${e.slice(0, e.indexOf("="))}=${resolve(e.slice(e.indexOf("=") + 1))}`)
+      .join(",");
+  }
   const results: ScenarioResult[] = [];
+  let nodeClients: ClientNodeResult | undefined;
+  let browserClients: ClientBrowserResult | undefined;
   for (const name of options.only) {
     if (name === "bundle") {
       results.push(bundleSizes(options.targets));
+      continue;
+    }
+    if (name === "client-node") {
+      console.log("Node clients: 50 sockets x 4 acks in flight, client process on one core");
+      nodeClients = await withTimeout(clientNode(config), 5 * 60_000, name);
+      continue;
+    }
+    if (name === "client-browser") {
+      console.log("Chromium clients: one page, one socket, 4 acks in flight");
+      browserClients = await withTimeout(clientBrowser(config), 5 * 60_000, name);
       continue;
     }
     const scenario = LOAD_SCENARIOS[name];
@@ -232,7 +260,9 @@ async function main(): Promise<void> {
     `\nload average at the end: ${host.loadavgAfter} (other work on the machine skews wall-clock rates)`,
   );
   console.log("");
-  console.log(renderTable(results, switchboardUp || !loadScenarios));
+  if (results.length > 0) console.log(renderTable(results, switchboardUp || !loadScenarios));
+  if (nodeClients) console.log(`\nNode clients:\n\n${renderClientNode(nodeClients)}`);
+  if (browserClients) console.log(`\nChromium clients:\n\n${renderClientBrowser(browserClients)}`);
   const notes = renderNotes(results).filter((n) => !n.endsWith(": not available yet"));
   if (loadScenarios && !switchboardUp && options.targets.includes("switchboard")) {
     notes.unshift(`switchboard: not available yet (${switchboardDown})`);
@@ -241,7 +271,10 @@ async function main(): Promise<void> {
   if (options.json) {
     const file = resolve(options.json);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ host, config, switchboardUp, results }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ host, config, switchboardUp, results, nodeClients, browserClients }, null, 2)}\n`,
+    );
     console.log(`\nresults written to ${file}`);
   }
 }

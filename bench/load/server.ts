@@ -12,7 +12,13 @@
  * Bare ws also answers Engine.IO long-polling on `/socket.io/` with the floor responder of
  * polling-floor.ts (plain node:http, no protocol work).
  */
-import { createServer, type Server as HttpServer } from "node:http";
+import { readFileSync } from "node:fs";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { getHeapSpaceStatistics } from "node:v8";
@@ -49,6 +55,8 @@ function serveIo(io: IoServerLike): void {
     counter.connections++;
     socket.on("echo", (message: never) => socket.emit("echo", message));
     socket.on("bcast", (message: never) => io.emit("bcast", message));
+    // The client scenarios: an acknowledgement carrying the message back.
+    socket.on("ack", ((message: unknown, ack: (m: unknown) => void) => ack(message)) as never);
     socket.on("disconnect", () => counter.connections--);
   });
 }
@@ -91,6 +99,39 @@ async function loadIoServer(target: "socket.io" | "switchboard"): Promise<IoServ
   }
 }
 
+/**
+ * The Chromium scenario's files: `/bench/page.html?lib=sb|sio|x:<label>` (a blank page loading
+ * one bundle), `/bench/sb.js` (Switchboard's browser bundle: BENCH_SB_BUNDLE, or the build's
+ * dist/switchboard.min.js), `/bench/sio.js` (socket.io-client's dist/socket.io.min.js) and
+ * `/bench/x/<label>.js` (the extra bundles of BENCH_SB_EXTRA, "label=file,…"). Read on each
+ * request; other paths are left to the server's other listeners.
+ */
+function serveBenchPages(req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? "";
+  if (!url.startsWith("/bench/")) return;
+  const files: Record<string, string> = {
+    "/bench/sb.js":
+      process.env.BENCH_SB_BUNDLE ??
+      join(repoRoot, "packages", "client", "dist", "switchboard.min.js"),
+    "/bench/sio.js": join(repoRoot, "node_modules", "socket.io-client", "dist", "socket.io.min.js"),
+  };
+  for (const entry of (process.env.BENCH_SB_EXTRA ?? "").split(",")) {
+    const at = entry.indexOf("=");
+    if (at > 0) files[`/bench/x/${entry.slice(0, at)}.js`] = entry.slice(at + 1);
+  }
+  const file = files[url];
+  if (file) {
+    res.writeHead(200, { "content-type": "application/javascript" }).end(readFileSync(file));
+  } else if (url.startsWith("/bench/page.html?lib=")) {
+    const lib = decodeURIComponent(url.slice("/bench/page.html?lib=".length));
+    const src = lib.startsWith("x:") ? `/bench/x/${lib.slice(2)}.js` : `/bench/${lib}.js`;
+    if (!files[src]) return void res.writeHead(404).end();
+    res
+      .writeHead(200, { "content-type": "text/html" })
+      .end(`<!doctype html><meta charset="utf-8"><script src="${src}"></script>`);
+  } else res.writeHead(404).end();
+}
+
 function stats(gc: boolean): ServerStats {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (gc && collect) {
@@ -112,7 +153,7 @@ async function main(): Promise<void> {
   process.on("message", (message: unknown) => {
     if (isParentMessage(message)) send({ type: "stats", id: message.id, ...stats(message.gc) });
   });
-  const http = createServer();
+  const http = createServer(serveBenchPages);
   if (target === "ws") serveWs(http);
   else if (target === "socket.io" || target === "switchboard") {
     const IoServer = await loadIoServer(target);

@@ -5,7 +5,16 @@
 import { TARGETS, type TargetName } from "./ipc.ts";
 
 /** Scenario names, as accepted by `--only=`. */
-export const SCENARIOS = ["echo", "broadcast", "polling", "connect", "memory", "bundle"] as const;
+export const SCENARIOS = [
+  "echo",
+  "broadcast",
+  "polling",
+  "connect",
+  "memory",
+  "bundle",
+  "client-node",
+  "client-browser",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
@@ -51,6 +60,17 @@ export interface Config {
     readonly concurrency: number;
     readonly settleMs: number;
   };
+  /** The Node client scenario: client libraries compared against one server. */
+  readonly clientNode: Measure & {
+    readonly clients: number;
+    readonly inFlight: number;
+    readonly payloadBytes: number;
+  };
+  /** The Chromium scenario: one page, one socket, `inFlight` acks in flight. */
+  readonly clientBrowser: Measure & {
+    readonly inFlight: number;
+    readonly payloadBytes: number;
+  };
   /** Handshakes in flight while a scenario opens its clients. */
   readonly setupConcurrency: number;
   /** Longest wait for one handshake before the scenario fails. */
@@ -67,6 +87,23 @@ const FULL: Config = Object.freeze({
   polling: { clients: 50, payloadBytes: 64 },
   connect: { concurrency: 50 },
   memory: { clients: 5000, concurrency: 100, settleMs: 500 },
+  clientNode: {
+    clients: 50,
+    inFlight: 4,
+    payloadBytes: 64,
+    warmupMs: 1000,
+    windows: 3,
+    windowMs: 1000,
+    rounds: 3,
+  },
+  clientBrowser: {
+    inFlight: 4,
+    payloadBytes: 64,
+    warmupMs: 1000,
+    windows: 3,
+    windowMs: 1000,
+    rounds: 2,
+  },
   setupConcurrency: 100,
   handshakeTimeoutMs: 10_000,
   drainMs: 2000,
@@ -80,6 +117,23 @@ const QUICK: Config = Object.freeze({
   polling: { clients: 20, payloadBytes: 64 },
   connect: { concurrency: 20 },
   memory: { clients: 300, concurrency: 100, settleMs: 100 },
+  clientNode: {
+    clients: 50,
+    inFlight: 4,
+    payloadBytes: 64,
+    warmupMs: 300,
+    windows: 1,
+    windowMs: 500,
+    rounds: 1,
+  },
+  clientBrowser: {
+    inFlight: 4,
+    payloadBytes: 64,
+    warmupMs: 300,
+    windows: 1,
+    windowMs: 500,
+    rounds: 1,
+  },
   setupConcurrency: 100,
   handshakeTimeoutMs: 5000,
   drainMs: 1000,
@@ -92,12 +146,18 @@ export interface Options {
   readonly targets: readonly TargetName[];
   /** File to write the results to as JSON, when `--json` is given. */
   readonly json: string | undefined;
+  /** Switchboard browser bundle for the Chromium scenario (`--sb-bundle=FILE`), if not the build's. */
+  readonly sbBundle: string | undefined;
+  /** More Switchboard bundles for the Chromium scenario, "label=file,…" (`--sb-extra=`). */
+  readonly sbExtra: string | undefined;
+  /** Switchboard Node client for the Node client scenario (`--sb-client=FILE`, an index.node.js). */
+  readonly sbClient: string | undefined;
 }
 
 /** Default file for `--json` without a value (.tmp/ is ignored by git). */
 export const DEFAULT_JSON = ".tmp/bench-load.json";
 
-const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${TARGETS.join(",")}] [--json[=FILE]]`;
+const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${TARGETS.join(",")}] [--json[=FILE]] [--sb-bundle=FILE] [--sb-extra=LABEL=FILE,...] [--sb-client=FILE]`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(",").filter((item) => item !== "");
@@ -115,13 +175,19 @@ export function parseArgs(argv: readonly string[]): Options {
   let only: ScenarioName[] = [...SCENARIOS];
   let targets: TargetName[] = [...TARGETS];
   let json: string | undefined;
+  let sbBundle: string | undefined;
+  let sbClient: string | undefined;
+  let sbExtra: string | undefined;
   for (const arg of argv) {
     const [flag = "", value] = arg.split("=", 2) as [string, string | undefined];
     if (flag === "--quick") quick = true;
     else if (flag === "--only" && value) only = list(flag, value, SCENARIOS);
     else if (flag === "--targets" && value) targets = list(flag, value, TARGETS);
     else if (flag === "--json") json = value || DEFAULT_JSON;
+    else if (flag === "--sb-bundle" && value) sbBundle = value;
+    else if (flag === "--sb-client" && value) sbClient = value;
+    else if (flag === "--sb-extra" && value) sbExtra = arg.slice("--sb-extra=".length);
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
-  return { config: quick ? QUICK : FULL, only, targets, json };
+  return { config: quick ? QUICK : FULL, only, targets, json, sbBundle, sbClient, sbExtra };
 }
