@@ -98,9 +98,9 @@ window.addEventListener("load", () => {
   // Each (re)connection has a new engine: follow its upgrades.
   socket.io.on("open", () => {
     showTransport();
-    socket.io.engine?.on("upgrade", (name) => {
+    socket.io.engine?.on("upgrade", (transport) => {
       showTransport();
-      if (joined) notice(`upgraded to ${name}`);
+      if (joined) notice(`upgraded to ${transport.name}`);
     });
   });
 

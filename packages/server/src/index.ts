@@ -102,7 +102,9 @@ export type {
   HandshakeRequest,
   SessionCloseReason,
   SessionData,
+  SessionPacketInfo,
   SessionState,
+  SessionTransportInfo,
 } from "./session.js";
 export { Socket, type SocketReservedEvents, type SocketState } from "./socket.js";
 export type { SocketMiddleware } from "./socket-middleware.js";

@@ -44,10 +44,38 @@ export interface EngineSession {
   resume(): void;
   on(event: "message", listener: (data: string | Buffer) => void): unknown;
   on(event: "close", listener: (reason: SessionCloseReason, description?: Error) => void): unknown;
-  on(event: "drain", listener: () => void): unknown;
+  on(event: "drain" | "heartbeat", listener: () => void): unknown;
+  /** "upgrading": a probe succeeded; "upgrade": the session moved to `transport`. */
+  on(event: "upgrading" | "upgrade", listener: (transport: SessionTransportInfo) => void): unknown;
+  /** Every engine packet received ("packet") or queued ("packetCreate"). */
+  on(event: "packet" | "packetCreate", listener: (packet: SessionPacketInfo) => void): unknown;
+  once(event: "message", listener: (data: string | Buffer) => void): unknown;
+  once(
+    event: "close",
+    listener: (reason: SessionCloseReason, description?: Error) => void,
+  ): unknown;
+  once(event: "drain" | "heartbeat", listener: () => void): unknown;
+  once(
+    event: "upgrading" | "upgrade",
+    listener: (transport: SessionTransportInfo) => void,
+  ): unknown;
+  once(event: "packet" | "packetCreate", listener: (packet: SessionPacketInfo) => void): unknown;
   off(event: "message", listener: (data: string | Buffer) => void): unknown;
   off(event: "close", listener: (reason: SessionCloseReason, description?: Error) => void): unknown;
-  off(event: "drain", listener: () => void): unknown;
+  off(event: "drain" | "heartbeat", listener: () => void): unknown;
+  off(event: "upgrading" | "upgrade", listener: (transport: SessionTransportInfo) => void): unknown;
+  off(event: "packet" | "packetCreate", listener: (packet: SessionPacketInfo) => void): unknown;
+}
+
+/** A transport as a session's "upgrade" events give it. */
+export interface SessionTransportInfo {
+  readonly name: string;
+}
+
+/** An engine packet as a session's "packet" events give it. */
+export interface SessionPacketInfo {
+  readonly type: string;
+  readonly data?: unknown;
 }
 
 /** An engine: it announces sessions and can be closed. */

@@ -21,6 +21,17 @@ export type EventListener<Map extends EventsMap, Ev extends EventNames<Map>> = M
 /** Parameters of one event's listener. */
 export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
 
+/**
+ * What `emitWithAck(ev)` resolves with: the first argument of the event's ack (its last
+ * parameter); for an untyped map, `any`, as in socket.io-client.
+ */
+export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = string extends keyof Map
+  ? // biome-ignore lint/suspicious/noExplicitAny: untyped events resolve to any, as in socket.io-client
+    any
+  : EventParams<Map, Ev> extends [...unknown[], (first: infer R, ...rest: never[]) => unknown]
+    ? R
+    : unknown;
+
 type AnyListener = (...args: unknown[]) => void;
 
 /** Typed emitter: `Listen` events can be listened to, `Reserved` ones are emitted locally. */

@@ -47,10 +47,10 @@ export interface EngineEvents {
   ping(): void;
   /** The write buffer is empty. */
   drain(): void;
-  /** A probe succeeded; the old transport is being paused. */
-  upgrading(name: TransportName): void;
-  /** The session now runs on another transport. */
-  upgrade(name: TransportName): void;
+  /** A probe succeeded; the old transport is being paused (the new one, as engine.io-client). */
+  upgrading(transport: ClientTransport): void;
+  /** The session now runs on another transport (`transport.name` names it). */
+  upgrade(transport: ClientTransport): void;
   /** A probe failed; the session stays where it was. */
   upgradeError(error: Error): void;
   /** Opening failed (every transport failed), or the open session failed. */
@@ -392,7 +392,7 @@ export class EngineClient extends Emitter<EngineEvents> {
         clearTimeout(timer);
         phase = "pausing";
         this.#setState("upgrading");
-        this.emitReserved("upgrading", name);
+        this.emitReserved("upgrading", probe!);
         const old = this.transport!;
         old.pause(() => {
           if (phase !== "pausing" || this.#state !== "upgrading") return;
@@ -405,7 +405,7 @@ export class EngineClient extends Emitter<EngineEvents> {
           this.#writing = true; // until the upgrade packet drains
           probe!.send([{ type: "upgrade" }]);
           this.#setState("open");
-          this.emitReserved("upgrade", name);
+          this.emitReserved("upgrade", probe!);
         });
       },
     };

@@ -24,7 +24,7 @@ import {
   type SocketOptions,
 } from "./options.js";
 import { Socket } from "./socket.js";
-import type { TransportFactory } from "./transport.js";
+import type { ClientTransport, TransportFactory } from "./transport.js";
 import { parseUrl } from "./url.js";
 
 const debug = createDebug("manager");
@@ -75,8 +75,13 @@ const ACCESSORS = [
 
 /** One connection to a server, multiplexing namespaces, with automatic reconnection. */
 export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
-  /** The engine session (the one in use, or the last one). */
-  engine: EngineClient | undefined;
+  /**
+   * The engine session (the one in use, or the last one) and its transport
+   * (`socket.io.engine.transport.name`). Set by `open()`, at once unless `autoConnect` is false,
+   * the transport from the engine's first attempt on; typed as always there, as in
+   * socket.io-client.
+   */
+  engine!: EngineClient & { readonly transport: ClientTransport };
   /** Sockets by namespace. */
   readonly nsps: Record<string, Socket> = {};
   /** Reconnection attempt counter and delays. */
@@ -165,7 +170,8 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       this.opts,
       memoryFor(this.uri + this.opts.path),
     );
-    this.engine = engine;
+    // Its transport is there from its first attempt (a microtask away), before any event.
+    this.engine = engine as Manager["engine"];
     this._readyState = "opening";
     this.#skipReconnect = false;
     const fail = (error: Error) => {

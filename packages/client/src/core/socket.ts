@@ -6,6 +6,7 @@
 import type { SocketPacket } from "@switchboard/protocol";
 import { createDebug } from "./debug.js";
 import {
+  type AckResult,
   type DefaultEventsMap,
   Emitter,
   type EventNames,
@@ -223,10 +224,14 @@ export class Socket<
    * Emits and resolves with the acknowledgement; with a timeout (`timeout()` or `ackTimeout`)
    * rejects with SB_ERR_ACK_TIMEOUT when it does not come.
    */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    event: Ev,
+    ...args: unknown[]
+  ): Promise<AckResult<EmitEvents, Ev>> {
     const withError = this.#flags.timeout !== undefined || this.#opts.ackTimeout !== undefined;
     return new Promise((resolve, reject) => {
-      args.push((a: unknown, b: unknown) => {
+      // The ack's values are the server's, typed by the application's event map.
+      args.push((a: AckResult<EmitEvents, Ev>, b: AckResult<EmitEvents, Ev>) => {
         if (!withError) resolve(a);
         else if (a) reject(a);
         else resolve(b);

@@ -56,7 +56,7 @@ describe("upgrades after opening on polling", { timeout: 60_000 }, () => {
     const upgraded = new Promise<string>((resolve) => {
       socket.io.on("open", () => {
         socket.io.engine!.on("upgradeError", (e: Error) => seen.push(`error:${e.message}`));
-        socket.io.engine!.on("upgrade", (name: string) => {
+        socket.io.engine.on("upgrade", ({ name }) => {
           seen.push(`upgrade:${name}`);
           resolve(name);
         });
