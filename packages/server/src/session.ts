@@ -49,6 +49,7 @@ export interface EngineSession {
   on(event: "upgrading" | "upgrade", listener: (transport: SessionTransportInfo) => void): unknown;
   /** Every engine packet received ("packet") or queued ("packetCreate"). */
   on(event: "packet" | "packetCreate", listener: (packet: SessionPacketInfo) => void): unknown;
+  /** The same events, heard once (`socket.conn.once("upgrade", ...)`). */
   once(event: "message", listener: (data: string | Buffer) => void): unknown;
   once(
     event: "close",
@@ -69,12 +70,15 @@ export interface EngineSession {
 
 /** A transport as a session's "upgrade" events give it. */
 export interface SessionTransportInfo {
+  /** "polling", "websocket", "sse", "jsonp" or "htmlfile". */
   readonly name: string;
 }
 
 /** An engine packet as a session's "packet" events give it. */
 export interface SessionPacketInfo {
+  /** "open", "close", "ping", "pong", "message", "upgrade" or "noop". */
   readonly type: string;
+  /** The packet's payload, if it has one. */
   readonly data?: unknown;
 }
 

@@ -233,7 +233,7 @@ test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", a
   assert.deepEqual(probe.sent, [[{ type: "ping", data: "probe" }]]);
   const upgraded = next(e, "upgrade");
   probe.h.onPacket({ type: "pong", data: "probe" });
-  assert.deepEqual(await upgraded, ["websocket"]);
+  assert.deepEqual(await upgraded, [probe], "the new transport, as engine.io-client gives it");
   assert.equal(old.state, "closed");
   assert.equal(e.transport, probe);
   assert.deepEqual(probe.sent[1], [{ type: "upgrade" }]);
