@@ -3,11 +3,15 @@
  * package's `#http` import condition; browsers get http.browser.ts on fetch). Requests go
  * through the `agent` option, or a keep-alive agent shared by the process, so that polls and
  * POSTs reuse their connections; the TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`, …)
- * go with each request, and node:https keeps connections with different ones apart.
+ * go with each request, and node:https keeps connections with different ones apart. Like fetch
+ * and browsers, requests accept gzip and deflate answers: a proxy that compresses (and buffers)
+ * them treats this client as it treats a browser.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
+import type { Readable } from "node:stream";
 import { urlToHttpOptions } from "node:url";
+import { createGunzip, createInflate } from "node:zlib";
 import { type EnginePacket, encodeEnginePayload } from "@switchboard/protocol";
 import { transportError } from "../core/errors.js";
 import type { TransportContext } from "../core/transport.js";
@@ -75,7 +79,7 @@ export function send(
     ...target.options,
     method,
     path: ctx.url(stamp(ctx)).slice(target.originLength),
-    headers: { ...ctx.extraHeaders, ...headers },
+    headers: { "accept-encoding": "gzip, deflate", ...ctx.extraHeaders, ...headers },
     signal,
   };
   return new Promise((resolve, reject) => {
@@ -90,16 +94,26 @@ export function send(
   });
 }
 
+/** A response's body, decompressed when the server (or a proxy) compressed it. */
+export function bodyOf(res: IncomingMessage): Readable {
+  const encoding = res.headers["content-encoding"];
+  if (encoding !== "gzip" && encoding !== "deflate") return res;
+  const inflate = encoding === "gzip" ? createGunzip() : createInflate();
+  res.on("error", (error) => inflate.destroy(error));
+  return res.pipe(inflate);
+}
+
 /** Reads a response's body as text. */
 function readText(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
+    const body = bodyOf(res);
+    body.setEncoding("utf8");
+    body.on("data", (chunk: string) => {
       text += chunk;
     });
-    res.on("end", () => resolve(text));
-    res.on("error", (error) => reject(failed(error)));
+    body.on("end", () => resolve(text));
+    body.on("error", (error) => reject(failed(error)));
   });
 }
 

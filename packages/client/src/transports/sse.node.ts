@@ -7,7 +7,7 @@
 import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
-import { send } from "./http.node.js";
+import { bodyOf, send } from "./http.node.js";
 import { SseParser } from "./sse-parser.js";
 
 class SseNode extends HttpTransport {
@@ -27,16 +27,17 @@ class SseNode extends HttpTransport {
         this.h.onOpen();
         // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
         const parser = new SseParser((data, event) => this.receiveText(data, true, event === "j"));
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
+        const body = bodyOf(res);
+        body.setEncoding("utf8");
+        body.on("data", (chunk: string) => {
           if (this.state !== "closed" && !parser.push(chunk)) res.destroy();
         });
-        res.on("end", () => {
+        body.on("end", () => {
           if (this.state === "closed") return;
           this.close();
           this.h.onClose();
         });
-        res.on("error", (error) => this.fail(transportError(error.message, error)));
+        body.on("error", (error) => this.fail(transportError(error.message, error)));
       })
       .catch((error: unknown) => this.fail(error));
   }

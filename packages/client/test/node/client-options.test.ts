@@ -5,7 +5,7 @@
  * the option and why. (TLS and `agent`: tls.test.ts.)
  */
 import assert from "node:assert/strict";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { after, afterEach, before, describe, test } from "node:test";
 import { type ClientOptions, io, Manager, type Socket } from "@switchboard/client";
 import msgpackParser from "socket.io-msgpack-parser";
@@ -194,4 +194,29 @@ describe("Node WebSocket options against socket.io 4.8", () => {
       socket.disconnect();
     });
   }
+});
+
+describe("Node HTTP requests accept compressed answers, as fetch and browsers do", () => {
+  let server: TestServer;
+  const encodings: string[] = [];
+  before(async () => {
+    // socket.io compresses polling answers over 1 KB for a client that accepts gzip.
+    server = await startServer({ httpCompression: { threshold: 1024 } });
+    server.http.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+      res.once("finish", () => {
+        const head = (res as unknown as { _header?: string })._header ?? "";
+        encodings.push(/content-encoding: (\w+)/i.exec(head)?.[1] ?? "none");
+      });
+    });
+    server.io.on("connection", (s) => s.emit("big", "x".repeat(8000)));
+  });
+  after(() => server.close());
+
+  test("polling: a gzip answer arrives decompressed", async () => {
+    const socket = io(server.url, { forceNew: true, transports: ["polling"], reconnection: false });
+    const [big] = await next<[string]>(socket, "big");
+    assert.equal(big, "x".repeat(8000));
+    assert.ok(encodings.includes("gzip"), `answers' content-encoding: ${encodings}`);
+    socket.disconnect();
+  });
 });
