@@ -11,6 +11,8 @@
  * - broadcast: a client's `bcast` event (bare ws: any frame on `/bcast`) goes to every client.
  * Bare ws also answers Engine.IO long-polling on `/socket.io/` with the floor responder of
  * polling-floor.ts (plain node:http, no protocol work).
+ * With `BENCH_METRICS=1`, a Switchboard server also has its Prometheus metrics registered
+ * (@switchboard/prometheus from its build, on a registry of its own), to measure what they cost.
  */
 import { readFileSync } from "node:fs";
 import {
@@ -147,6 +149,16 @@ function stats(gc: boolean): ServerStats {
   };
 }
 
+/** Registers @switchboard/prometheus (from its build) on `io`, on a registry of its own. */
+async function withMetrics(io: IoServerLike): Promise<void> {
+  const url = pathToFileURL(join(repoRoot, "packages", "prometheus", "dist", "index.js")).href;
+  const { registerMetrics } = (await import(url)) as {
+    registerMetrics(io: unknown, options: { register: unknown }): () => void;
+  };
+  const { Registry } = await import("prom-client");
+  registerMetrics(io, { register: new Registry() });
+}
+
 async function main(): Promise<void> {
   const target = process.argv[2] as TargetName | undefined;
   process.on("disconnect", () => process.exit(0));
@@ -159,7 +171,9 @@ async function main(): Promise<void> {
     const IoServer = await loadIoServer(target);
     if (typeof IoServer === "string") return send({ type: "unavailable", reason: IoServer });
     try {
-      serveIo(new IoServer(http));
+      const io = new IoServer(http);
+      if (target === "switchboard" && process.env.BENCH_METRICS === "1") await withMetrics(io);
+      serveIo(io);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return send({ type: "unavailable", reason: `new Server() threw: ${reason}` });

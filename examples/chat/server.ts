@@ -1,6 +1,7 @@
 /**
  * The chat demo's server: one process, one HTTP server carrying the page, its assets, the
- * client's browser bundle and Switchboard on the embedded default (in-memory adapter).
+ * client's browser bundle and Switchboard on the embedded default (in-memory adapter), and
+ * its Prometheus metrics on /metrics (@switchboard/prometheus, on a registry of its own).
  *
  *   npm start                 http://localhost:3000
  *   PORT=8080 npm start       another port (PORT=0: a free one, printed)
@@ -9,7 +10,9 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { registerMetrics } from "@switchboard/prometheus";
 import { Server } from "@switchboard/server";
+import { Registry } from "prom-client";
 import { type ChatServer, installChat, RATE_LIMIT } from "./chat.ts";
 
 /** Options of {@link startChat}. */
@@ -65,8 +68,10 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
       `the client bundle is missing (${bundlePath}): run "npm run build -w @switchboard/client" (${err.code})`,
     );
   });
-  const http = createServer((req, res) => void serve(req, res, bundle));
+  const metrics = new Registry();
+  const http = createServer((req, res) => void serve(req, res, bundle, metrics));
   const io: ChatServer = new Server(http, { rateLimit: RATE_LIMIT });
+  const unregisterMetrics = registerMetrics(io, { register: metrics });
   installChat(io);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -78,16 +83,28 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
     port,
     url: `http://${options.host ?? "localhost"}:${port}`,
     close: async () => {
+      unregisterMetrics();
       await io.close();
       http.closeAllConnections();
     },
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, bundle: Buffer): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bundle: Buffer,
+  metrics: Registry,
+): Promise<void> {
   // Switchboard answers its own path; everything else is ours.
   if (req.url?.startsWith("/socket.io/")) return;
   const path = new URL(req.url ?? "/", "http://x").pathname;
+  if (path === "/metrics" && req.method === "GET") {
+    const text = await metrics.metrics();
+    res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
+    res.end(text);
+    return;
+  }
   const asset = assets[path];
   if (!asset || (req.method !== "GET" && req.method !== "HEAD")) {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");

@@ -68,6 +68,8 @@ export interface SessionEvents {
   close: [reason: SessionCloseReason, description?: Error];
   upgrading: [transport: SessionTransport];
   upgrade: [transport: SessionTransport];
+  /** An upgrade to `transport` was abandoned: the session stays on its current transport. */
+  upgradeFailed: [transport: SessionTransport, error: EngineError];
   drain: [];
   packet: [packet: EnginePacket];
   packetCreate: [packet: EnginePacket];
@@ -329,9 +331,11 @@ export class Session extends EventEmitter<SessionEvents> implements TransportSin
         this.releaseTimer = setInterval(() => this.releaseOldTransport(), RELEASE_REPEAT);
       },
       complete: (t) => this.completeUpgrade(t),
-      failed: () => {
+      failed: (error) => {
         clearInterval(this.releaseTimer);
+        const attempted = this.upgrade?.transport;
         this.upgrade = null;
+        if (attempted) this.emit("upgradeFailed", attempted, error);
         if (this.previousClosed) this.finish("transport close");
         else this.flush();
       },

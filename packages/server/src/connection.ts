@@ -275,6 +275,7 @@ export class Connection implements PolicyHost {
   // -- the inbound stage -------------------------------------------------------------------
 
   #ondata(data: string | Buffer): void {
+    for (const policy of this.#pipeline.received) policy.received!(this, data);
     if (typeof data !== "string" && this.#decoder.awaitingAttachments === true) {
       this.#binaryBytes += data.byteLength;
       if (this.#binaryBytes > this.#server.options.maxBinaryPacketBytes) {
@@ -429,7 +430,7 @@ export class Connection implements PolicyHost {
     this.#sockets.clear();
     this.#connecting = undefined;
     this.#decoder.reset();
-    for (const policy of this.#pipeline.closed) policy.closed!(this);
+    for (const policy of this.#pipeline.closed) policy.closed!(this, reason);
     this.#slots = undefined;
     this.#server._onClientClose(this);
   }

@@ -15,3 +15,9 @@ export const connectChannel = channel("switchboard:server:connect");
 export const disconnectChannel = channel("switchboard:server:disconnect");
 /** Published when a connection is closed for a malformed packet: `{ sessionId, error }`. */
 export const parseErrorChannel = channel("switchboard:server:parse-error");
+/**
+ * Published by every `ClusterAdapter` when someone subscribes: `{ adapter, event, ... }`
+ * with `event` "publish" (`type`: the message type), "receive" (`type`) or "request-timeout"
+ * (`what`: the request that did not get every response within `requestsTimeout`).
+ */
+export const clusterChannel = channel("switchboard:cluster");

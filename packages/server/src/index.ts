@@ -81,6 +81,7 @@ export type {
 } from "./parser.js";
 export { type ConnectionPolicy, Pipeline, type PolicyHost } from "./pipeline.js";
 export { flowControl } from "./policies/flow-control.js";
+export { type TrafficSink, trafficMetrics } from "./policies/metrics.js";
 export {
   type BucketOptions,
   RATE_LIMIT_EVENT,

@@ -12,7 +12,7 @@ import type { SocketPacket } from "@switchboard/protocol";
 import type { WriteOptions } from "./adapters/adapter.js";
 import type { EncodedFrames } from "./parser.js";
 import type { DisconnectReason } from "./reserved.js";
-import type { EngineSession } from "./session.js";
+import type { EngineSession, SessionCloseReason } from "./session.js";
 
 /** What a policy may see and do of one connection. */
 export interface PolicyHost {
@@ -42,15 +42,17 @@ export interface ConnectionPolicy {
   outbound?(conn: PolicyHost, frames: EncodedFrames, options: WriteOptions): boolean;
   /** After frames were handed to the session. */
   written?(conn: PolicyHost, options: WriteOptions): void;
+  /** Every message the session delivered (a packet, or one binary attachment), before decoding. */
+  received?(conn: PolicyHost, data: string | Buffer): void;
   /** Every decoded incoming packet, before it is routed: false drops it. */
   inbound?(conn: PolicyHost, packet: SocketPacket): boolean;
   /** The session wrote everything it held, after {@link PolicyHost.awaitDrain}. */
   drained?(conn: PolicyHost): void;
-  /** The connection closed. */
-  closed?(conn: PolicyHost): void;
+  /** The connection closed, with what closed it. */
+  closed?(conn: PolicyHost, reason: SessionCloseReason | DisconnectReason): void;
 }
 
-type Hook = "outbound" | "written" | "inbound" | "drained" | "closed";
+type Hook = "outbound" | "written" | "received" | "inbound" | "drained" | "closed";
 
 /**
  * The policies of a server, with one list per hook so that a stage calls only the policies
@@ -63,6 +65,8 @@ export class Pipeline {
   outbound: readonly ConnectionPolicy[] = [];
   /** The policies with a `written` hook, in order. */
   written: readonly ConnectionPolicy[] = [];
+  /** The policies with a `received` hook, in order. */
+  received: readonly ConnectionPolicy[] = [];
   /** The policies with an `inbound` hook, in order. */
   inbound: readonly ConnectionPolicy[] = [];
   /** The policies with a `drained` hook, in order. */
@@ -97,6 +101,7 @@ export class Pipeline {
     const having = (hook: Hook) => this.#policies.filter((p) => p[hook] !== undefined);
     this.outbound = having("outbound");
     this.written = having("written");
+    this.received = having("received");
     this.inbound = having("inbound");
     this.drained = having("drained");
     this.closed = having("closed");

@@ -8,8 +8,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SocketPacket } from "@switchboard/protocol";
-import { debug } from "../debug.js";
-import { BadOptionError, ClusterPublishError } from "../errors.js";
+import { clusterChannel, debug } from "../debug.js";
+import { BadOptionError, ClusterPublishError, ClusterTimeoutError } from "../errors.js";
 import type { AdapterNamespace, BroadcastOptions, Room, SocketDetails } from "./adapter.js";
 import {
   type ClusterMessage,
@@ -293,6 +293,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected onMessage(message: ClusterMessage | ClusterResponse): void {
     if (message.uid === this.uid) return;
     if (message.nsp !== undefined && message.nsp !== this.nsp.name) return;
+    if (clusterChannel.hasSubscribers) {
+      clusterChannel.publish({ adapter: this, event: "receive", type: message.type });
+    }
     if (message.uid) this.#heardFrom(message.uid, message.type);
     if (isClusterResponse(message)) {
       this.onResponse(message);
@@ -439,6 +442,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Publishes; a failure is reported once per outage (the `error` event), then rethrown. */
   #publish(message: ClusterMessage, what: string): Promise<void> {
     this.#publishedSinceTick = true;
+    if (clusterChannel.hasSubscribers) {
+      clusterChannel.publish({ adapter: this, event: "publish", type: message.type });
+    }
     let sent: Promise<void>;
     try {
       sent = this.doPublish(message);
@@ -457,6 +463,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   #respond(requesterUid: string, response: ClusterResponse): void {
     const full = { ...response, uid: this.uid, nsp: this.nsp.name } as ClusterResponse;
+    if (clusterChannel.hasSubscribers) {
+      clusterChannel.publish({ adapter: this, event: "publish", type: full.type });
+    }
     let sent: Promise<void>;
     try {
       sent = this.doPublishResponse(requesterUid, full);
@@ -477,9 +486,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     onResponse: (response: ClusterResponse) => boolean,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.requests.start(requestId, what, this.requestsTimeout, onResponse, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      this.requests.start(requestId, what, this.requestsTimeout, onResponse, (err) => {
+        if (!err) return resolve();
+        if (err instanceof ClusterTimeoutError && clusterChannel.hasSubscribers) {
+          clusterChannel.publish({ adapter: this, event: "request-timeout", what });
+        }
+        reject(err);
+      });
       this.#publish(message, what).catch((err: Error) => this.requests.fail(requestId, err));
       Promise.resolve()
         .then(() => this.responders())
