@@ -45,7 +45,7 @@ export interface EngineEvents {
   message(data: string | BinaryData): void;
   /** The server pinged (the pong is already sent). */
   ping(): void;
-  /** The write buffer is empty. */
+  /** Everything written has been handed to the transport ({@link EngineClient.bufferedAmount} is 0). */
   drain(): void;
   /** A probe succeeded; the old transport is being paused (the new one, as engine.io-client). */
   upgrading(transport: ClientTransport): void;
@@ -70,6 +70,17 @@ function packetSize({ data }: EnginePacket): number {
   return data ? 2 + (("byteLength" in data ? data.byteLength : (data as Blob).size) * 4) / 3 : 1;
 }
 
+/** Bytes of a packet's data (UTF-8 for text), for {@link EngineClient.bufferedAmount}. */
+function byteLength(data: EnginePacket["data"]): number {
+  if (typeof data !== "string") {
+    return !data ? 0 : "byteLength" in data ? data.byteLength : (data as Blob).size;
+  }
+  // One byte per UTF-16 unit, plus 1 below U+0800, 2 above (a surrogate pair: 2 units, 4 bytes).
+  let bytes = data.length;
+  for (const c of data) if (c > "\x7f") bytes += c > "\u07ff" ? 2 : 1;
+  return bytes;
+}
+
 /** One Engine.IO session (the client side), over whichever transport works. */
 export class EngineClient extends Emitter<EngineEvents> {
   /** Session id, once the handshake is done. */
@@ -85,6 +96,8 @@ export class EngineClient extends Emitter<EngineEvents> {
   /** Set when a rung was refused for the page's origin (the ladder then stops). */
   #refusal: ClientError | undefined;
   #writeBuffer: EnginePacket[] = [];
+  /** The batch being written (until the transport drains). */
+  #batch: EnginePacket[] = [];
   #writing = false;
   #openTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,6 +127,16 @@ export class EngineClient extends Emitter<EngineEvents> {
   /** True when a write would go out at once (used by volatile packets). */
   get writable(): boolean {
     return this.#state === "open" && !this.#writing;
+  }
+
+  /**
+   * Bytes of messages written and not yet handed to the transport (queued, or in the batch
+   * being sent): a producer that sees it grow can wait for "drain".
+   */
+  get bufferedAmount(): number {
+    let bytes = 0;
+    for (const { data } of [...this.#writeBuffer, ...this.#batch]) bytes += byteLength(data);
+    return bytes;
   }
 
   /** The handshake data (upgrades, ping timings, maxPayload). */
@@ -323,11 +346,13 @@ export class EngineClient extends Emitter<EngineEvents> {
       count++;
     }
     this.#writing = true;
-    this.transport!.send(this.#writeBuffer.splice(0, count));
+    this.#batch = this.#writeBuffer.splice(0, count);
+    this.transport!.send(this.#batch);
   }
 
   #onDrain(): void {
     this.#writing = false;
+    this.#batch = [];
     if (this.#state === "closed") this.#afterDrain?.();
     else if (this.#writeBuffer.length === 0) this.emitReserved("drain");
     else this.#flush();
@@ -429,7 +454,7 @@ export class EngineClient extends Emitter<EngineEvents> {
     const transport = this.transport;
     this.#probe?.close();
     this.#probe = undefined;
-    this.#writeBuffer = [];
+    this.#writeBuffer = this.#batch = [];
     if (reason !== "forced close" || wasOpening) transport?.close();
     debug("closed:", reason);
     this.emitReserved("close", reason, description);

@@ -323,3 +323,18 @@ test("a probe that times out before 3probe resumes the old transport", async () 
   assert.equal(old.state, "open");
   e.close();
 });
+
+test("bufferedAmount counts the bytes written and not yet handed to the transport; drain at 0", async () => {
+  const poll = scripted("polling");
+  const e = engine([poll]);
+  await new Promise((r) => setImmediate(r));
+  poll.made[0]!.h.onPacket(handshake());
+  assert.equal(e.bufferedAmount, 0);
+  // "héllo €" is 10 bytes of UTF-8; the first goes out at once, the rest waits behind it.
+  e.write("héllo €").write(new Uint8Array(16)).write("😀");
+  assert.equal(e.bufferedAmount, 10 + 16 + 4);
+  await next(e, "drain");
+  assert.equal(e.bufferedAmount, 0);
+  e.close();
+  assert.equal(e.bufferedAmount, 0);
+});
