@@ -46,8 +46,11 @@ export type Kind = "channel" | "pattern" | "shard";
 
 /** The adapter's view of a client: publish, subscribe, count subscribers, watch health. */
 export interface Bus {
+  /** Publishes `payload` on `channel` (`PUBLISH`, or `SPUBLISH` for a shard channel). */
   publish(kind: "channel" | "shard", channel: string, payload: string | Buffer): Promise<void>;
+  /** Adds `listener` to a channel, pattern or shard channel (subscribing on the first one). */
   subscribe(kind: Kind, name: string, listener: MessageListener): Promise<void>;
+  /** Removes `listener` (unsubscribing after the last one). */
   unsubscribe(kind: Kind, name: string, listener: MessageListener): Promise<void>;
   /** `PUBSUB NUMSUB` or `PUBSUB SHARDNUMSUB` for one channel, summed over cluster nodes. */
   numsub(kind: "channel" | "shard", channel: string): Promise<number>;

@@ -51,7 +51,17 @@ export function createShardedAdapter(
   };
 }
 
-export type { IoRedisLike, NodeRedisLike, RedisClient } from "./clients.js";
+export {
+  type Bus,
+  busOf,
+  countWithin,
+  type IoRedisLike,
+  type Kind,
+  type MessageListener,
+  type NodeRedisLike,
+  type RedisClient,
+  watchClients,
+} from "./clients.js";
 export {
   defaultRedisAdapterOptions,
   msgpackParser,

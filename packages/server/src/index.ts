@@ -30,8 +30,10 @@ export {
   ClusterMessageType,
   type ClusterResponse,
   checkClusterMessage,
+  decodeOptions,
   type EncodedBroadcastOptions,
   type EncodedSocketDetails,
+  encodeOptions,
   isClusterResponse,
 } from "./adapters/cluster-messages.js";
 export type { Responders } from "./adapters/cluster-requests.js";

@@ -324,7 +324,13 @@ export class Namespace<
     let session: RecoveredSession | null = null;
     if (recovery && typeof auth.pid === "string") {
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
-      session = await this.adapter.restoreSession(auth.pid, offset);
+      try {
+        session = await this.adapter.restoreSession(auth.pid, offset);
+      } catch (err) {
+        // A store that failed (Redis away) costs the client its missed packets, not its CONNECT.
+        debug("restoring a session on %s failed: %s", this.name, String(err));
+        session = null;
+      }
       if (client.closed) return done(undefined);
     }
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(

@@ -95,8 +95,20 @@ export class Socket<
   readonly #auth: Record<string, unknown>;
   readonly #issued: number;
   #handshake: Handshake | undefined;
+  #data: SocketData = {} as SocketData;
   /** Free-form data, shared with `fetchSockets()` and kept across state recovery. */
-  data: SocketData = {} as SocketData;
+  get data(): SocketData {
+    return this.#data;
+  }
+
+  set data(value: SocketData) {
+    this.#data = value;
+    // an adapter that keeps connected sessions elsewhere keeps this one's data current
+    if (this.#pid !== undefined && this.#state === "connected") {
+      this.nsp.adapter.sessionDataChanged?.(this.id);
+    }
+  }
+
   /** True when this socket's id, rooms, data and missed packets were restored. */
   readonly recovered: boolean;
   readonly #pid: string | undefined;
@@ -419,6 +431,7 @@ export class Socket<
   _onconnect(): void {
     this.#state = "connected";
     void this.join(this.#restoredRooms ?? [this.id]);
+    if (this.#pid !== undefined) this.nsp.adapter.trackSession?.(this.id, this.#pid);
     const data: Record<string, string> = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
     const connect = { type: SocketPacketType.CONNECT, nsp: this.nsp.name, data };

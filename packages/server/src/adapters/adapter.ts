@@ -156,6 +156,15 @@ export interface Adapter extends AdapterEmitter {
   /** Sends an event to the other servers' namespaces of the same name. */
   serverSideEmit(args: unknown[], ack?: (err: Error | null, responses: unknown[]) => void): void;
   persistSession(session: PersistedSession): void;
+  /**
+   * Optional: a socket with a private session id has connected (fresh or recovered). An adapter
+   * that keeps sessions while they are connected (so that a client whose node died can recover
+   * on another) starts keeping this one; it follows its rooms through `addAll`/`del`, its end
+   * through `persistSession` (recoverable) or `delAll` (not recoverable).
+   */
+  trackSession?(sid: SocketId, pid: PrivateSessionId): void;
+  /** Optional: the `data` of a tracked socket was replaced. */
+  sessionDataChanged?(sid: SocketId): void;
   restoreSession(
     pid: PrivateSessionId,
     offset: string | undefined,

@@ -97,6 +97,7 @@ export function isClusterResponse(
   return responseTypes.has(message.type);
 }
 
+/** Broadcast options as they travel on a bus (sets become arrays). */
 export function encodeOptions(opts: BroadcastOptions): EncodedBroadcastOptions {
   const encoded: EncodedBroadcastOptions = {
     rooms: [...opts.rooms],
@@ -106,6 +107,7 @@ export function encodeOptions(opts: BroadcastOptions): EncodedBroadcastOptions {
   return encoded;
 }
 
+/** Broadcast options off a bus (arrays become sets). */
 export function decodeOptions(opts: EncodedBroadcastOptions): BroadcastOptions {
   return { rooms: new Set(opts.rooms), except: new Set(opts.except), flags: opts.flags };
 }

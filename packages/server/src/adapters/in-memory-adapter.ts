@@ -33,12 +33,24 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     super();
     this.nsp = nsp;
     const recovery = nsp.connectionStateRecovery;
-    this.#store = recovery ? new SessionStore(recovery.maxDisconnectionDuration) : undefined;
+    this.#store =
+      recovery && this.keepsSessionsInProcess()
+        ? new SessionStore(recovery.maxDisconnectionDuration)
+        : undefined;
   }
 
   /** The recovery store, when recovery is on (exposed for inspection and tests). */
   get sessionStore(): SessionStore | undefined {
     return this.#store;
+  }
+
+  /**
+   * Whether recovery data (sessions, offsets, packets) is kept in this process. An adapter that
+   * keeps it elsewhere (a Redis stream) returns false: broadcasts then get no local offset.
+   * Called from the constructor: it must not read the subclass's fields.
+   */
+  protected keepsSessionsInProcess(): boolean {
+    return true;
   }
 
   init(): void {}
@@ -217,7 +229,10 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     this.#store?.persist(session);
   }
 
-  restoreSession(pid: PrivateSessionId, offset: string | undefined): RecoveredSession | null {
+  restoreSession(
+    pid: PrivateSessionId,
+    offset: string | undefined,
+  ): RecoveredSession | null | Promise<RecoveredSession | null> {
     return this.#store?.restore(pid, offset) ?? null;
   }
 

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { InMemoryAdapter, Socket } from "@switchboard/server";
+import {
+  type AdapterNamespace,
+  InMemoryAdapter,
+  type PrivateSessionId,
+  type Socket,
+  type SocketId,
+} from "@switchboard/server";
 import { type FakeSession, fakeServer, tick } from "../helpers.ts";
 
 function connectPayload(frame: string | Buffer | undefined): { sid: string; pid: string } {
@@ -153,5 +159,63 @@ test("with skipMiddlewares false a recovering socket runs the middlewares again"
   assert.equal(connectPayload(frames[0]).sid, sid);
   assert.match(frames[1]!, /^2\["direct",1,"[\w-]+"\]$/);
   assert.deepEqual(seen, [false, true]);
+  await io.close();
+});
+
+test("a restore that fails (its store is away) gives a fresh session, never a lost CONNECT", async () => {
+  class Failing extends InMemoryAdapter {
+    override restoreSession(): Promise<null> {
+      return Promise.reject(new Error("store unreachable"));
+    }
+  }
+  const { io, engine } = fakeServer({
+    connectionStateRecovery: { maxDisconnectionDuration: 60_000 },
+    adapter: Failing,
+  });
+  const sockets: Socket[] = [];
+  io.on("connection", (s) => sockets.push(s));
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  const session = engine.open();
+  session.receive(`0${JSON.stringify({ pid: "p", offset: "1-0" })}`);
+  await tick();
+  await tick();
+  process.off("unhandledRejection", onUnhandled);
+  const { sid, pid } = connectPayload(session.take()[0]);
+  assert.equal(sockets.length, 1);
+  assert.equal(sockets[0]!.recovered, false);
+  assert.equal(sockets[0]!.id, sid);
+  assert.notEqual(pid, "p");
+  assert.deepEqual(unhandled, []);
+  await io.close();
+});
+
+test("an adapter that keeps connected sessions hears of each one and of replaced data", async () => {
+  const heard: string[] = [];
+  class Keeping extends InMemoryAdapter {
+    constructor(nsp: AdapterNamespace) {
+      super(nsp);
+    }
+    trackSession(sid: SocketId, pid: PrivateSessionId): void {
+      heard.push(`track ${sid} ${pid.length > 0} ${[...(this.sids.get(sid) ?? [])].join()}`);
+    }
+    sessionDataChanged(sid: SocketId): void {
+      heard.push(`data ${sid}`);
+    }
+  }
+  const { io, engine } = fakeServer({
+    connectionStateRecovery: { maxDisconnectionDuration: 60_000 },
+    adapter: Keeping,
+  });
+  io.on("connection", (s) => {
+    s.data = { a: 1 };
+    s.data.a = 2; // a change in place is not a replacement
+  });
+  const session = engine.open();
+  session.receive("0");
+  await tick();
+  const { sid } = connectPayload(session.take()[0]);
+  assert.deepEqual(heard, [`track ${sid} true ${sid}`, `data ${sid}`]);
   await io.close();
 });
