@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { RedisServer } from "../../../test/support/redis-server.ts";
 import type { RedisStreamsAdapter } from "../src/index.ts";
-import { Client, TestCluster, untilIn } from "./support.ts";
+import { type Client, connectClient, TestCluster, untilIn } from "./support.ts";
 
 let redis: RedisServer;
 before(async () => {
@@ -56,12 +56,8 @@ for (const library of ["ioredis", "node-redis"] as const) {
       await admin.flushall();
       admin.disconnect();
     });
-    const client = async (url: string) => {
-      const c = new Client(url);
-      clients.push(c);
-      await c.connected();
-      return c;
-    };
+    const client = (url: string, auth?: Record<string, unknown>) =>
+      connectClient(clients, url, auth);
 
     test("redis stopped then restarted: local delivery, fresh sessions, readers resume", async () => {
       t = new TestCluster(library, redis.url);

@@ -10,7 +10,7 @@ import { createAdapter as officialAdapter } from "@socket.io/redis-streams-adapt
 import { Redis } from "ioredis";
 import { Server as SocketIOServer } from "socket.io";
 import { RedisServer } from "../../../test/support/redis-server.ts";
-import { Client, TestCluster, untilIn } from "./support.ts";
+import { type Client, connectClient, TestCluster, untilIn } from "./support.ts";
 
 let redis: RedisServer;
 before(async () => {
@@ -39,12 +39,7 @@ async function socketIoNode() {
   return t.cluster.adopt(io, http, () => new Promise<void>((r) => io.close(() => r())));
 }
 
-const client = async (url: string, auth?: Record<string, unknown>) => {
-  const c = new Client(url, auth);
-  clients.push(c);
-  await c.connected();
-  return c;
-};
+const client = (url: string, auth?: Record<string, unknown>) => connectClient(clients, url, auth);
 
 test("broadcasts cross both ways, and a client recovers on the other kind of node, both ways", async () => {
   t = new TestCluster("ioredis", redis.url);

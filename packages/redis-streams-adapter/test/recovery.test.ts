@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { RedisServer } from "../../../test/support/redis-server.ts";
 import type { RedisStreamsAdapter } from "../src/index.ts";
-import { Client, TestCluster, untilIn } from "./support.ts";
+import { type Client, connectClient, TestCluster, untilIn } from "./support.ts";
 
 const ENTRY_ID = /^[0-9]+-[0-9]+$/;
 
@@ -35,12 +35,8 @@ for (const library of ["ioredis", "node-redis"] as const) {
       await t.close();
       await admin.flushall();
     });
-    const client = async (url: string, auth?: Record<string, unknown>) => {
-      const c = new Client(url, auth);
-      clients.push(c);
-      await c.connected();
-      return c;
-    };
+    const client = (url: string, auth?: Record<string, unknown>) =>
+      connectClient(clients, url, auth);
 
     test("a broadcast reaches every member on every node once, tagged with its stream id", async () => {
       t = new TestCluster(library, redis.url);

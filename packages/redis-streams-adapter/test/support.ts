@@ -135,6 +135,18 @@ export class Client {
   }
 }
 
+/** Connects a client to `url`, adds it to `clients` (to close after the test), waits for it. */
+export async function connectClient(
+  clients: Client[],
+  url: string,
+  auth?: Record<string, unknown>,
+): Promise<Client> {
+  const c = new Client(url, auth);
+  clients.push(c);
+  await c.connected();
+  return c;
+}
+
 /** Resolves when the server has a socket with id `id` in `room`. */
 export async function untilIn(io: Server, room: string, id: string): Promise<void> {
   while (!io.of("/").adapter.rooms.get(room)?.has(id)) {
