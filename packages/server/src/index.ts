@@ -39,7 +39,7 @@ export {
 export type { Responders } from "./adapters/cluster-requests.js";
 export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
 export { SessionStore } from "./adapters/session-store.js";
-export { BroadcastOperator } from "./broadcast-operator.js";
+export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 export {
   Client,
   type ClientState,
@@ -91,7 +91,7 @@ export {
   type RateLimitOptions,
   rateLimit,
 } from "./policies/rate-limit.js";
-export { RemoteSocket } from "./remote-socket.js";
+
 export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 export {
   type CloseOptions,

@@ -11,13 +11,12 @@ import type {
   Room,
   SocketId,
 } from "./adapters/adapter.js";
-import { BroadcastOperator } from "./broadcast-operator.js";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Connection } from "./connection.js";
 import { connectChannel, debug } from "./debug.js";
 import { ReservedEventError } from "./errors.js";
 import type { ResolvedServerOptions } from "./options.js";
 import type { EncodedFrames } from "./parser.js";
-import type { RemoteSocket } from "./remote-socket.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reserved.js";
 import { Socket } from "./socket.js";
 import {
@@ -68,7 +67,8 @@ export interface NamespaceHost {
 
 type Broadcast<E extends EventsMap, D> = BroadcastOperator<
   DecorateAcknowledgementsWithMultipleResponses<E>,
-  D
+  D,
+  E
 >;
 
 /** A namespace, e.g. "/" or "/admin". */
@@ -239,9 +239,7 @@ export class Namespace<
   }
 
   /** The sockets of the namespace (local and, with a cluster adapter, remote). */
-  fetchSockets(): Promise<
-    RemoteSocket<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>[]
-  > {
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.#operator().fetchSockets();
   }
 

@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from "node:http";
 import type { Engine } from "@switchboard/engine";
 import type { AdapterConstructor, Room, SocketId } from "./adapters/adapter.js";
-import type { BroadcastOperator } from "./broadcast-operator.js";
+import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import { debug } from "./debug.js";
 import { type AttachableEngine, createEngine } from "./engine-binding.js";
@@ -21,7 +21,6 @@ import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 import { Pipeline } from "./pipeline.js";
 import { flowControl } from "./policies/flow-control.js";
 import { rateLimit } from "./policies/rate-limit.js";
-import type { RemoteSocket } from "./remote-socket.js";
 import type { EngineLike, EngineSession } from "./session.js";
 import type { Socket } from "./socket.js";
 import {
@@ -66,7 +65,8 @@ export type ServerState = "open" | "closing" | "closed";
 
 type Broadcast<E extends EventsMap, D> = BroadcastOperator<
   DecorateAcknowledgementsWithMultipleResponses<E>,
-  D
+  D,
+  E
 >;
 type AnyNamespace = Namespace<EventsMap, EventsMap, EventsMap, unknown>;
 
@@ -463,9 +463,7 @@ export class Server<
   }
 
   /** The sockets of the main namespace. */
-  fetchSockets(): Promise<
-    RemoteSocket<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>[]
-  > {
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
   }
 

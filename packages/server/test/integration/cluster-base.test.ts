@@ -162,6 +162,24 @@ test("fetchSockets, socketsJoin/Leave, disconnectSockets and RemoteSocket reach 
   assert.equal(await gone, "io server disconnect");
 });
 
+test("a RemoteSocket's ack gets its one response, as Socket.IO's does; timeout() bounds it", async () => {
+  const { nodes, clients } = await threeNodes();
+  clients[0]!.socket.on("q", (n: number, ack: (r: number) => void) => ack(n * 2));
+  clients[0]!.socket.on("silent", () => {});
+  const remote = (await nodes[1]!.io.fetchSockets()).find((s) => s.id === clients[0]!.socket.id)!;
+  assert.ok(!nodes[1]!.io.sockets.sockets.has(remote.id), "the socket lives on another node");
+  const viaCallback = await new Promise((resolve) =>
+    remote.emit("q", 21, (...a: unknown[]) => resolve(a)),
+  );
+  assert.deepEqual(viaCallback, [null, 42]);
+  const viaTimeout = await new Promise((resolve) =>
+    remote.timeout(10_000).emit("q", 5, (err: Error | null, r: unknown) => resolve([err, r])),
+  );
+  assert.deepEqual(viaTimeout, [null, 10]);
+  assert.equal(await remote.timeout(10_000).emitWithAck("q", 1), 2);
+  await assert.rejects(remote.timeout(50).emitWithAck("silent"), { code: "SB_ERR_ACK_TIMEOUT" });
+});
+
 async function untilEmpty(io: Server, room: string): Promise<void> {
   while ((await io.in(room).fetchSockets()).length > 0) {
     await new Promise((resolve) => setTimeout(resolve, 5));
