@@ -62,6 +62,7 @@ export {
   serverErrors,
 } from "./errors.js";
 export type { Handshake } from "./handshake.js";
+export type { SocketMiddleware } from "./middleware.js";
 export {
   Namespace,
   type NamespaceMiddleware,
@@ -91,7 +92,6 @@ export {
   type RateLimitOptions,
   rateLimit,
 } from "./policies/rate-limit.js";
-
 export { type DisconnectReason, RESERVED_EVENTS } from "./reserved.js";
 export {
   type CloseOptions,
@@ -110,7 +110,6 @@ export type {
   SessionTransportInfo,
 } from "./session.js";
 export { Socket, type SocketReservedEvents, type SocketState } from "./socket.js";
-export type { SocketMiddleware } from "./socket-middleware.js";
 export type {
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,

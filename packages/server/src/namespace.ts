@@ -15,6 +15,7 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Connection } from "./connection.js";
 import { connectChannel, debug } from "./debug.js";
 import { ReservedEventError } from "./errors.js";
+import { runMiddlewares } from "./middleware.js";
 import type { ResolvedServerOptions } from "./options.js";
 import type { EncodedFrames } from "./parser.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./reserved.js";
@@ -98,7 +99,7 @@ export class Namespace<
   /** Set when this namespace was created by a dynamic (RegExp/function) parent. */
   parent: { readonly name: string } | undefined;
   /** @internal */
-  _fns: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  _middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   #ids = 0;
 
   /** @internal use `io.of(name)` */
@@ -158,7 +159,7 @@ export class Namespace<
 
   /** Adds a middleware run for every socket that connects. */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
-    this._fns.push(fn);
+    this._middlewares.push(fn);
     return this;
   }
 
@@ -339,7 +340,7 @@ export class Namespace<
     );
     if (session && recovery !== false && recovery.skipMiddlewares)
       return this.#connect(socket, done);
-    this.#run(socket, (err) => {
+    runMiddlewares(this._middlewares.slice(), socket, (err?: Error & { data?: unknown }) => {
       if (client.closed) {
         // rooms joined from a middleware must not outlive a socket that never connected
         this.adapter.delAll(socket.id);
@@ -366,27 +367,6 @@ export class Namespace<
     connectChannel.publish({ nsp: this.name, id: socket.id, recovered: socket.recovered });
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);
-  }
-
-  #run(
-    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    done: (err?: Error & { data?: unknown }) => void,
-  ): void {
-    const fns = this._fns.slice();
-    let i = 0;
-    const next = (err?: Error & { data?: unknown }): void => {
-      const fn = err ? undefined : fns[i++];
-      if (!fn) {
-        done(err);
-        return;
-      }
-      try {
-        fn(socket, next);
-      } catch (thrown) {
-        done(thrown instanceof Error ? thrown : new Error(String(thrown)));
-      }
-    };
-    next();
   }
 
   /** @internal */

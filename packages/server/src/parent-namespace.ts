@@ -74,7 +74,7 @@ export class ParentNamespace<
       name,
     );
     child.parent = this;
-    child._fns = this._fns.slice();
+    child._middlewares = this._middlewares.slice();
     for (const event of ["connect", "connection"] as const) {
       for (const listener of this.listeners(event)) {
         child.on(

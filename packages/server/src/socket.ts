@@ -19,6 +19,7 @@ import { debug, disconnectChannel } from "./debug.js";
 import { CONNECT_WRITE, type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
 import { ReservedEventError } from "./errors.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
+import { runMiddlewares, type SocketMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
 import type { EncodedFrames } from "./parser.js";
 import {
@@ -35,7 +36,6 @@ import {
   type PendingAcks,
   settleAck,
 } from "./socket-acks.js";
-import { runMiddlewares, type SocketMiddleware } from "./socket-middleware.js";
 import {
   type AckResult,
   type DecorateAcknowledgements,
@@ -121,7 +121,7 @@ export class Socket<
   #flags: Readonly<EmitFlags> = NO_FLAGS;
   // The three lists are replaced, never changed in place: a dispatch iterates the list it read,
   // whatever its listeners add or remove meanwhile, without copying it per message.
-  #fns: readonly SocketMiddleware[] | undefined;
+  #middlewares: readonly SocketMiddleware[] | undefined;
   #anyIncoming: readonly AnyListener[] | undefined;
   #anyOutgoing: readonly AnyListener[] | undefined;
 
@@ -334,7 +334,7 @@ export class Socket<
 
   /** Adds a middleware run on every incoming event before its listeners. */
   use(fn: SocketMiddleware): this {
-    this.#fns = [...(this.#fns ?? []), fn];
+    this.#middlewares = [...(this.#middlewares ?? []), fn];
     return this;
   }
 
@@ -514,11 +514,11 @@ export class Socket<
     const any = this.#anyIncoming;
     if (any !== undefined) for (const listener of any) listener.apply(this, args);
     // The common case, no `socket.use` middleware: dispatch at once, no closure per event.
-    if (this.#fns === undefined || this.#fns.length === 0) {
+    if (this.#middlewares === undefined || this.#middlewares.length === 0) {
       this.#dispatch(args);
       return;
     }
-    runMiddlewares(this.#fns, args, (err) => {
+    runMiddlewares(this.#middlewares, args, (err) => {
       if (err) this.#onerror(err);
       else this.#dispatch(args);
     });

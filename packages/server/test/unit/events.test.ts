@@ -183,6 +183,47 @@ test("socket.use middlewares can rewrite or refuse incoming events", async () =>
   await io.close();
 });
 
+test("a socket.use middleware that throws refuses the event as next(err) would, as io.use's do", async () => {
+  const { io, session, socket } = await connected();
+  const got: unknown[] = [];
+  const errors: string[] = [];
+  socket.use((event, next) => {
+    if (event[0] === "bad") throw new Error("thrown");
+    if (event[0] === "odd") throw "not an error";
+    next();
+  });
+  socket.on("bad", () => got.push("bad"));
+  socket.on("msg", (text: string) => got.push(text));
+  socket.on("error", (err) => errors.push(err.message));
+  session.receive('2["bad"]');
+  session.receive('2["odd"]');
+  session.receive('2["msg","after"]');
+  assert.deepEqual(got, ["after"]);
+  assert.deepEqual(errors, ["thrown", "not an error"]);
+  assert.equal(socket.connected, true);
+  await io.close();
+});
+
+test("a middleware that calls next twice, or next and then throws, runs the rest once", async () => {
+  const { io, session, socket } = await connected();
+  const seen: string[] = [];
+  const errors: string[] = [];
+  socket.use((_event, next) => {
+    next();
+    next();
+    throw new Error("late");
+  });
+  socket.use((event, next) => {
+    seen.push(String(event[0]));
+    next();
+  });
+  socket.on("error", (err) => errors.push(err.message));
+  session.receive('2["once"]');
+  assert.deepEqual(seen, ["once"]);
+  assert.deepEqual(errors, []);
+  await io.close();
+});
+
 test("volatile emits are dropped when the transport is not writable", async () => {
   const { io, session, socket } = await connected();
   session.writable = false;
