@@ -21,6 +21,7 @@ const systemNeeds = [
   { prefix: "packages/client/test/browser", pkg: "chromium", present: has("/usr/bin/chromium") },
   { prefix: "test/e2e/browser", pkg: "chromium", present: has("/usr/bin/chromium") },
   { prefix: "test/e2e/nginx", pkg: "nginx", present: has("/usr/sbin/nginx") },
+  { prefix: "test/e2e/nginx/cluster-chat", pkg: "chromium", present: has("/usr/bin/chromium") },
   {
     prefix: "test/e2e/nginx/cluster",
     pkg: "redis-server",

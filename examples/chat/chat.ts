@@ -4,6 +4,7 @@
  * check below has accepted it; anything refused is answered through the ack with a reason.
  */
 import type { RateLimitOptions, Server, Socket } from "@switchboard/server";
+import { type HistoryStore, memoryHistory } from "./history.ts";
 
 /** Limits the server enforces (the page enforces the same, for comfort only). */
 export const LIMITS = Object.freeze({
@@ -53,6 +54,8 @@ export interface ClientToServer {
 
 /** Events the server sends. `typing` names who by connection id and nickname. */
 export interface ServerToClient {
+  /** Sent on connection by a node of a cluster: its tag, for the page to show. */
+  node(tag: string): void;
   message(message: ChatMessage): void;
   notice(text: string, at: number): void;
   presence(members: Member[]): void;
@@ -123,10 +126,25 @@ export function checkMessage(value: unknown): { text: string } | { error: string
   return { text };
 }
 
+/** Options of {@link installChat}. */
+export interface InstallOptions {
+  /** Where rooms' histories are kept. @default memoryHistory(LIMITS.history) (this process) */
+  history?: HistoryStore;
+  /** The node's tag, sent to every page on connection (a cluster). @default undefined (none) */
+  node?: string;
+}
+
+/**
+ * What the page is told when the rest of a cluster does not answer (Redis down, a node gone
+ * quiet): cross-node calls fail after the adapter's `requestsTimeout`.
+ */
+const CLUSTER_DOWN = "the server could not reach the rest of the chat; try again";
+
 /** Installs the chat on `io`'s main namespace. */
-export function installChat(io: ChatServer): void {
-  const history = new Map<string, ChatMessage[]>();
-  let nextId = 1;
+export function installChat(io: ChatServer, options: InstallOptions = {}): void {
+  const history = options.history ?? memoryHistory(LIMITS.history);
+  const report = (what: string) => (err: unknown) =>
+    console.error(`chat: ${what}: ${err instanceof Error ? err.message : String(err)}`);
 
   async function members(room: string): Promise<Member[]> {
     const sockets = await io.in(room).fetchSockets();
@@ -146,11 +164,12 @@ export function installChat(io: ChatServer): void {
     const list = await members(room);
     io.to(room).emit("presence", list);
     // A room's history goes with its last member, so memory follows live rooms only.
-    if (list.length === 0) history.delete(room);
+    if (list.length === 0) await history.drop(room);
   }
 
   io.on("connection", (socket) => {
     socket.data = {};
+    if (options.node !== undefined) socket.emit("node", options.node);
 
     socket.on("join", async (request, ack) => {
       if (typeof ack !== "function") return;
@@ -159,23 +178,23 @@ export function installChat(io: ChatServer): void {
       if ("error" in nick) return ack({ ok: false, error: nick.error });
       const room = checkRoom((fields as { room?: unknown }).room);
       if ("error" in room) return ack({ ok: false, error: room.error });
-      if (socket.data.room !== undefined) await leaveRoom(socket);
-      socket.data.nick = nick.nick;
-      socket.data.room = room.room;
-      socket.join(room.room);
-      socket.to(room.room).emit("notice", `${nick.nick} joined`, Date.now());
-      const list = await members(room.room);
-      socket.to(room.room).emit("presence", list);
-      ack({
-        ok: true,
-        nick: nick.nick,
-        room: room.room,
-        members: list,
-        history: history.get(room.room) ?? [],
-      });
+      try {
+        if (socket.data.room !== undefined) await leaveRoom(socket);
+        socket.data.nick = nick.nick;
+        socket.data.room = room.room;
+        socket.join(room.room);
+        socket.to(room.room).emit("notice", `${nick.nick} joined`, Date.now());
+        const list = await members(room.room);
+        socket.to(room.room).emit("presence", list);
+        const kept = await history.list(room.room);
+        ack({ ok: true, nick: nick.nick, room: room.room, members: list, history: kept });
+      } catch (err) {
+        report("join")(err);
+        ack({ ok: false, error: CLUSTER_DOWN });
+      }
     });
 
-    socket.on("message", (raw, ack) => {
+    socket.on("message", async (raw, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       const { room, nick } = socket.data;
       if (room === undefined || nick === undefined) {
@@ -183,17 +202,14 @@ export function installChat(io: ChatServer): void {
       }
       const checked = checkMessage(raw);
       if ("error" in checked) return reply({ ok: false, error: checked.error });
-      const message: ChatMessage = {
-        id: nextId++,
-        from: nick,
-        sender: socket.id,
-        text: checked.text,
-        at: Date.now(),
-      };
-      const kept = history.get(room) ?? [];
-      kept.push(message);
-      if (kept.length > LIMITS.history) kept.shift();
-      history.set(room, kept);
+      const draft = { from: nick, sender: socket.id, text: checked.text, at: Date.now() };
+      let message: ChatMessage;
+      try {
+        message = await history.add(room, draft);
+      } catch (err) {
+        report("message")(err);
+        return reply({ ok: false, error: CLUSTER_DOWN });
+      }
       io.to(room).emit("message", message);
       reply({ ok: true });
     });
@@ -205,11 +221,11 @@ export function installChat(io: ChatServer): void {
     });
 
     socket.on("leave", () => {
-      void leaveRoom(socket);
+      leaveRoom(socket).catch(report("leave"));
     });
 
     socket.on("disconnect", () => {
-      void leaveRoom(socket);
+      leaveRoom(socket).catch(report("leave"));
     });
   });
 }

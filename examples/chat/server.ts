@@ -2,6 +2,8 @@
  * The chat demo's server: one process, one HTTP server carrying the page, its assets, the
  * client's browser bundle and Switchboard on the embedded default (in-memory adapter), and
  * its Prometheus metrics on /metrics (@switchboard/prometheus, on a registry of its own).
+ * With the `cluster` option it is one node of a cluster instead: @switchboard/redis-adapter
+ * and the rooms' histories in Redis (`npm run start:cluster` runs three, see cluster.ts).
  *
  *   npm start                 http://localhost:3000
  *   PORT=8080 npm start       another port (PORT=0: a free one, printed)
@@ -11,9 +13,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { registerMetrics } from "@switchboard/prometheus";
+import { createAdapter } from "@switchboard/redis-adapter";
 import { Server } from "@switchboard/server";
+import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { type ChatServer, installChat, RATE_LIMIT } from "./chat.ts";
+import { type ChatServer, installChat, LIMITS, RATE_LIMIT } from "./chat.ts";
+import { redisHistory } from "./history.ts";
 
 /** Options of {@link startChat}. */
 export interface ChatOptions {
@@ -26,6 +31,12 @@ export interface ChatOptions {
    * @default packages/client/dist/switchboard.min.js (`npm run build -w @switchboard/client`)
    */
   bundlePath?: string;
+  /**
+   * Run as one node of a cluster: session ids tagged `nodeTag` (what nginx routes on), the
+   * Redis adapter and the rooms' histories on `redisUrl`, the tag shown on the page.
+   * @default undefined (one process, in memory)
+   */
+  cluster?: { nodeTag: string; redisUrl: string };
 }
 
 /** A running chat server. */
@@ -70,9 +81,14 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
   });
   const metrics = new Registry();
   const http = createServer((req, res) => void serve(req, res, bundle, metrics));
-  const io: ChatServer = new Server(http, { rateLimit: RATE_LIMIT });
+  const cluster = options.cluster && connectCluster(options.cluster);
+  const io: ChatServer = new Server(http, { rateLimit: RATE_LIMIT, ...cluster?.serverOptions });
   const unregisterMetrics = registerMetrics(io, { register: metrics });
-  installChat(io);
+  if (cluster) {
+    // The adapter reports a Redis outage once per outage: the console says why joins fail.
+    io.on("error", (err) => console.error(`chat node ${cluster.tag}: ${err.message}`));
+    installChat(io, { history: redisHistory(cluster.pub, LIMITS.history), node: cluster.tag });
+  } else installChat(io);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port ?? 3000, options.host, () => resolve());
@@ -86,6 +102,25 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
       unregisterMetrics();
       await io.close();
       http.closeAllConnections();
+      await cluster?.quit();
+    },
+  };
+}
+
+/** The Redis clients of a cluster node and the server options that use them. */
+function connectCluster({ nodeTag, redisUrl }: { nodeTag: string; redisUrl: string }) {
+  const pub = new Redis(redisUrl);
+  const sub = pub.duplicate();
+  // Connection errors reach the server as one "error" per outage (through the adapter);
+  // ioredis retries by itself meanwhile.
+  pub.on("error", () => {});
+  sub.on("error", () => {});
+  return {
+    tag: nodeTag,
+    pub,
+    serverOptions: { nodeTag, adapter: createAdapter(pub, sub) },
+    quit: async () => {
+      await Promise.allSettled([pub.quit(), sub.quit()]);
     },
   };
 }

@@ -48,6 +48,11 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The child's process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Whether the child is running. */
   get running(): boolean {
     return this.#child !== undefined;

@@ -13,6 +13,8 @@ window.addEventListener("load", () => {
     conn: $("conn"),
     connText: $("conn-text"),
     transport: $("transport"),
+    nodeWrap: $("node-wrap"),
+    node: $("node"),
     force: $("force"),
     banner: $("banner"),
     bannerText: $("banner-text"),
@@ -118,6 +120,12 @@ window.addEventListener("load", () => {
     if (again) join(again.nick, again.room, joined !== null);
   });
 
+  // A node of a cluster (npm run start:cluster) names itself; one process says nothing.
+  socket.on("node", (tag) => {
+    el.node.textContent = tag;
+    el.nodeWrap.hidden = false;
+  });
+
   socket.on("connect_error", (err) => {
     // While the client keeps trying (socket.active), the attempt in progress stays on show;
     // "offline" is for when it has given up.
@@ -131,6 +139,7 @@ window.addEventListener("load", () => {
   socket.on("disconnect", (reason) => {
     setConn("offline", "disconnected");
     el.transport.textContent = "–";
+    el.node.textContent = "–";
     stopTyping();
     clearTypers();
     setEnabled();
