@@ -2,7 +2,7 @@
  * Server options: Socket.IO's names and defaults. {@link resolveOptions} merges the caller's
  * options over frozen defaults once, with `??`, and refuses impossible values.
  */
-import type { EngineOptions } from "@switchboard/engine";
+import { type EngineOptions, resolveEngineOptions, transportRegistry } from "@switchboard/engine";
 import type { SocketCodecLimits } from "@switchboard/protocol";
 import type { AdapterConstructor } from "./adapters/adapter.js";
 import { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
@@ -260,14 +260,14 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
   }
   Object.assign(engine, {
     path,
-    pingInterval: nonNegative("pingInterval", options.pingInterval ?? d.pingInterval),
-    pingTimeout: nonNegative("pingTimeout", options.pingTimeout ?? d.pingTimeout),
-    upgradeTimeout: nonNegative("upgradeTimeout", options.upgradeTimeout ?? d.upgradeTimeout),
-    maxHttpBufferSize: nonNegative(
-      "maxHttpBufferSize",
-      options.maxHttpBufferSize ?? d.maxHttpBufferSize,
-    ),
+    pingInterval: options.pingInterval ?? d.pingInterval,
+    pingTimeout: options.pingTimeout ?? d.pingTimeout,
+    upgradeTimeout: options.upgradeTimeout ?? d.upgradeTimeout,
+    maxHttpBufferSize: options.maxHttpBufferSize ?? d.maxHttpBufferSize,
   });
+  // The engine's options are checked by the engine's own rules, here, so that a bad value fails
+  // at `new Server()` with the same error that `attach()` would give, not later with another.
+  resolveEngineOptions(engine as EngineOptions, new Set(transportRegistry.keys()));
   return Object.freeze({
     path,
     serveClient: options.serveClient ?? d.serveClient,

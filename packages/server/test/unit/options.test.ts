@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { test } from "node:test";
+import { Engine } from "@switchboard/engine";
 import {
   BadOptionError,
   defaultServerOptions,
@@ -55,6 +56,33 @@ test("impossible values are refused with a coded error", () => {
     () => resolveOptions({ connectionStateRecovery: { maxDisconnectionDuration: Number.NaN } }),
     { code: "SB_ERR_BAD_OPTION" },
   );
+});
+
+test("engine options are checked once, by the engine's rules, at new Server(): the error attach() would give", () => {
+  for (const bad of [
+    { pingInterval: 0 },
+    { pingTimeout: -1 },
+    { maxHttpBufferSize: Number.NaN },
+    { transports: ["carrier-pigeon"] },
+    { transports: [] },
+  ] as ServerOptions[]) {
+    let thrown: unknown;
+    try {
+      new Server(bad);
+    } catch (err) {
+      thrown = err;
+    }
+    assert.ok(thrown instanceof Error, `new Server(${JSON.stringify(bad)}) throws`);
+    assert.equal((thrown as { code?: string }).code, "SB_ERR_BAD_OPTION");
+    let fromEngine: unknown;
+    try {
+      new Engine({ ...bad, path: "/socket.io/" });
+    } catch (err) {
+      fromEngine = err;
+    }
+    assert.equal(thrown.constructor, (fromEngine as Error).constructor);
+    assert.equal(thrown.message, (fromEngine as Error).message);
+  }
 });
 
 test("a parser without Encoder and Decoder classes is refused", () => {
