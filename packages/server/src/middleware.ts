@@ -27,7 +27,10 @@ export function runMiddlewares<S, E extends Error = Error>(
   const step = (err?: E): void => {
     if (finished) return;
     const middleware = err ? undefined : middlewares[index];
-    if (!middleware) return finish(err);
+    if (!middleware) {
+      finish(err);
+      return;
+    }
     index++;
     let called = false;
     const next = (nextErr?: E): void => {
