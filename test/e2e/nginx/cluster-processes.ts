@@ -25,11 +25,13 @@ export interface NodeProcess {
   readonly control: ClientSocket;
   /** Sends a control request and resolves with the node's answer. */
   ask<T = unknown>(
-    event: "ctl:broadcast" | "ctl:fetch" | "ctl:who" | "ctl:count",
+    event: "ctl:broadcast" | "ctl:fetch" | "ctl:who" | "ctl:count" | "ctl:seq" | "ctl:seq-stop",
     ...args: unknown[]
   ): Promise<T>;
   /** SIGKILL, and wait for the exit. */
   kill(): Promise<void>;
+  /** SIGTERM (the node closes gracefully, then exits), and wait for the exit. */
+  terminate(): Promise<void>;
 }
 
 const children = new Set<ChildProcess>();
@@ -37,14 +39,18 @@ after(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-/** Starts a node process of `kind` with session tag `tag`, on Redis `redisUrl`. */
+/**
+ * Starts a node process of `kind` with session tag `tag`, on Redis `redisUrl`, with the pub/sub
+ * adapter or (`"streams"`) the Redis Streams adapter and connection state recovery.
+ */
 export async function startNodeProcess(
   tag: string,
   redisUrl: string,
   kind: "switchboard" | "socket.io" = "switchboard",
+  adapter: "pubsub" | "streams" = "pubsub",
 ): Promise<NodeProcess> {
   const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script], {
-    env: { ...process.env, TAG: tag, REDIS_URL: redisUrl, KIND: kind },
+    env: { ...process.env, TAG: tag, REDIS_URL: redisUrl, KIND: kind, ADAPTER: adapter },
     stdio: ["pipe", "pipe", "inherit"],
   });
   children.add(child);
@@ -67,6 +73,13 @@ export async function startNodeProcess(
     control.once("connect", () => resolve());
     control.once("connect_error", reject);
   });
+  const stop = async (signal: NodeJS.Signals) => {
+    control.disconnect();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill(signal);
+    await exited;
+  };
   return {
     tag,
     port,
@@ -74,13 +87,8 @@ export async function startNodeProcess(
     child,
     control,
     ask: (event, ...args) => control.timeout(20_000).emitWithAck(event, ...args),
-    async kill() {
-      control.disconnect();
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    },
+    kill: () => stop("SIGKILL"),
+    terminate: () => stop("SIGTERM"),
   };
 }
 
@@ -94,32 +102,66 @@ export async function untilNodeCount(node: NodeProcess, n: number): Promise<void
 /** What the tests need of both client libraries' sockets. */
 export interface AnySocket {
   connected: boolean;
+  /** Whether the last connection restored the previous session (connection state recovery). */
+  recovered: boolean;
   io: { engine: { transport?: { name: string } | undefined } };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
   disconnect(): unknown;
 }
 
-/** Makes a client (default reconnection) for a URL. */
-export type Make = (url: string) => AnySocket;
+/** Makes a client (default reconnection) for a URL, with `auth` if given. */
+export type Make = (url: string, auth?: Record<string, unknown>) => AnySocket;
 
 /** socket.io-client 4.8, offering `transports` (its default ladder if none). */
 export const sio =
   (transports?: ("polling" | "websocket")[]): Make =>
-  (url) =>
+  (url, auth) =>
     connect(url, {
       forceNew: true,
       ...(transports && { transports }),
+      ...(auth && { auth }),
     }) as unknown as AnySocket;
 
 /** @switchboard/client, offering `transports` (its default ladder if none). */
 export const sb =
   (transports?: ("polling" | "websocket" | "sse")[]): Make =>
-  (url) =>
+  (url, auth) =>
     switchboardIo(url, {
       forceNew: true,
       ...(transports && { transports }),
+      ...(auth && { auth }),
     }) as unknown as AnySocket;
+
+/** A kind of client: how many of them, and how to make one. */
+export interface ClientKind {
+  readonly name: string;
+  readonly count: number;
+  readonly make: Make;
+}
+
+/**
+ * Opens `count` clients of every kind, kinds interleaved, at most `concurrency` handshakes at
+ * once (the machine has 2 cores): `open(kind, i)` opens the i-th of a kind and resolves once it
+ * is welcomed.
+ */
+export async function openInterleaved(
+  kinds: readonly ClientKind[],
+  concurrency: number,
+  open: (kind: ClientKind, i: number) => Promise<void>,
+): Promise<void> {
+  const tasks = kinds.flatMap((kind) =>
+    Array.from({ length: kind.count }, (_, i) => () => open(kind, i)),
+  );
+  // 7919 is prime: i * 7919 mod n visits every index once, the kinds mixed
+  const order = tasks.map((_, i) => (i * 7919) % tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < order.length) await tasks[order[next++]!]!();
+    }),
+  );
+}
 
 /** A client and everything it received. */
 export interface Tracked {

@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { RedisServer } from "../../support/redis-server.ts";
 import {
+  type ClientKind,
   ClientTracker,
-  type Make,
   type NodeProcess,
+  openInterleaved,
   sb,
   sio,
   startNodeProcess,
@@ -20,7 +21,7 @@ import {
 } from "./cluster-processes.ts";
 import { type RunningNginx, startDeployNginx } from "./harness.js";
 
-const kinds: readonly { name: string; count: number; make: Make }[] = [
+const kinds: readonly ClientKind[] = [
   { name: "socket.io-client, polling then upgrade", count: 60, make: sio() },
   { name: "socket.io-client, polling only", count: 50, make: sio(["polling"]) },
   { name: "socket.io-client, websocket only", count: 40, make: sio(["websocket"]) },
@@ -58,22 +59,9 @@ after(async () => {
 });
 
 test("300 clients on 3 node processes: broadcasts from any node exactly once, fetchSockets and serverSideEmit see all nodes", async () => {
-  const tasks: (() => Promise<void>)[] = [];
-  for (const kind of kinds) {
-    for (let i = 0; i < kind.count; i++) {
-      tasks.push(async () => {
-        await tracker.untilWelcomed(tracker.add(kind.name, kind.make(nginx.url)), 1);
-      });
-    }
-  }
-  // Interleaved kinds, at most 60 connecting at once (2 cores).
-  const order = tasks.map((_, i) => (i * 7919) % tasks.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 60 }, async () => {
-      while (next < order.length) await tasks[order[next++]!]!();
-    }),
-  );
+  await openInterleaved(kinds, 60, async (kind) => {
+    await tracker.untilWelcomed(tracker.add(kind.name, kind.make(nginx.url)), 1);
+  });
   assert.equal(clients.length, 300);
   const split = tracker.perNode();
   for (const tag of TAGS) assert.ok((split[tag] ?? 0) > 0, `node ${tag} has clients`);
