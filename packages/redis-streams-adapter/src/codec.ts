@@ -16,7 +16,7 @@ import {
   checkClusterMessage,
   isClusterResponse,
   ClusterMessageType as M,
-  type PersistedSession,
+  type SocketSnapshot,
 } from "@switchboard/server";
 
 /** A stream entry id, `<ms>-<seq>`. */
@@ -114,7 +114,7 @@ export function decodeBus(payload: Buffer): ClusterMessage | ClusterResponse | u
 }
 
 /** A session record as kept in Redis; `node` names the node that wrote it (Switchboard only). */
-export interface SessionRecord extends PersistedSession {
+export interface SessionRecord extends SocketSnapshot {
   node?: string;
 }
 

@@ -10,7 +10,7 @@
  * its own: a late write by the old node then finds other bytes, or none, and stops there.
  */
 import { debuglog } from "node:util";
-import type { PersistedSession, PrivateSessionId, Room, SocketId } from "@switchboard/server";
+import type { PrivateSessionId, Room, SocketId, SocketSnapshot } from "@switchboard/server";
 import { encodeRecord } from "./codec.js";
 import { Script, type Send } from "./commands.js";
 
@@ -47,7 +47,7 @@ interface Tracked {
   busy: boolean;
   /** The socket is gone; the record's last write (or delete) is pending. */
   ending: "persist" | "delete" | undefined;
-  final: PersistedSession | undefined;
+  final: SocketSnapshot | undefined;
 }
 
 /** What the records need from their adapter. */
@@ -110,7 +110,7 @@ export class SessionRecords {
   }
 
   /** The socket dropped for a recoverable reason: its last state is written, then let go. */
-  persist(session: PersistedSession, sid: SocketId): boolean {
+  persist(session: SocketSnapshot, sid: SocketId): boolean {
     const t = this.#tracked.get(sid);
     if (!t || t.ending) return false;
     t.ending = "persist";

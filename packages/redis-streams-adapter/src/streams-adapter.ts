@@ -21,11 +21,11 @@ import {
   type EncodedBroadcastOptions,
   encodeOptions,
   ClusterMessageType as M,
-  type PersistedSession,
   type PrivateSessionId,
-  type RecoveredSession,
+  type RecoveredSnapshot,
   type Room,
   type SocketId,
+  type SocketSnapshot,
 } from "@switchboard/server";
 import {
   compareIds,
@@ -305,7 +305,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   }
 
   /** Writes the record's last state, to expire `maxDisconnectionDuration` later. */
-  override persistSession(session: PersistedSession): void {
+  override persistSession(session: SocketSnapshot): void {
     this.#sessions?.persist(session, session.sid);
   }
 
@@ -318,7 +318,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   override async restoreSession(
     pid: PrivateSessionId,
     offset: string | undefined,
-  ): Promise<RecoveredSession | null> {
+  ): Promise<RecoveredSnapshot | null> {
     const sessions = this.#sessions;
     if (!sessions || offset === undefined || !ENTRY_ID.test(offset)) return null;
     try {
@@ -337,7 +337,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     sessions: SessionRecords,
     pid: PrivateSessionId,
     offset: string,
-  ): Promise<RecoveredSession | null> {
+  ): Promise<RecoveredSnapshot | null> {
     if (this.#hub.down) throw new Error("Redis is not connected");
     await this.#reader.ready;
     const raw = await sessions.take(pid);

@@ -11,12 +11,12 @@ export type {
   AdapterSocket,
   BroadcastFlags,
   BroadcastOptions,
-  PersistedSession,
   PrivateSessionId,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
   SocketDetails,
   SocketId,
+  SocketSnapshot,
   WriteOptions,
 } from "./adapters/adapter.js";
 export {
@@ -38,7 +38,7 @@ export {
 } from "./adapters/cluster-messages.js";
 export type { Responders } from "./adapters/cluster-requests.js";
 export { InMemoryAdapter } from "./adapters/in-memory-adapter.js";
-export { SessionStore } from "./adapters/session-store.js";
+export { RecoveryStore } from "./adapters/recovery-store.js";
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 export {
   Client,

@@ -7,7 +7,7 @@ import type {
   Adapter,
   AdapterConstructor,
   AdapterNamespace,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
   SocketId,
 } from "./adapters/adapter.js";
@@ -320,15 +320,15 @@ export class Namespace<
     ) => void,
   ): Promise<void> {
     const recovery = this.connectionStateRecovery;
-    let session: RecoveredSession | null = null;
+    let snapshot: RecoveredSnapshot | null = null;
     if (recovery && typeof auth.pid === "string") {
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
       try {
-        session = await this.adapter.restoreSession(auth.pid, offset);
+        snapshot = await this.adapter.restoreSession(auth.pid, offset);
       } catch (err) {
         // A store that failed (Redis away) costs the client its missed packets, not its CONNECT.
-        debug("restoring a session on %s failed: %s", this.name, String(err));
-        session = null;
+        debug("restoring a socket on %s failed: %s", this.name, String(err));
+        snapshot = null;
       }
       if (client.closed) return done(undefined);
     }
@@ -336,9 +336,9 @@ export class Namespace<
       this,
       client,
       auth,
-      session,
+      snapshot,
     );
-    if (session && recovery !== false && recovery.skipMiddlewares)
+    if (snapshot && recovery !== false && recovery.skipMiddlewares)
       return this.#connect(socket, done);
     runMiddlewares(this._middlewares.slice(), socket, (err?: Error & { data?: unknown }) => {
       if (client.closed) {

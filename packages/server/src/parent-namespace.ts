@@ -11,7 +11,7 @@ import type {
   Adapter,
   AdapterNamespace,
   BroadcastOptions,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
   SocketDetails,
   SocketId,
@@ -173,7 +173,7 @@ class ParentBroadcastAdapter extends EventEmitter implements Adapter {
     if (ack) queueMicrotask(() => ack(null, []));
   }
   persistSession(): void {}
-  restoreSession(): RecoveredSession | null {
+  restoreSession(): RecoveredSnapshot | null {
     return null;
   }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import type {
   AdapterSocket,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
   SocketId,
   WriteOptions,
@@ -130,7 +130,7 @@ export class Socket<
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Connection,
     auth: Record<string, unknown>,
-    session: RecoveredSession | null,
+    snapshot: RecoveredSnapshot | null,
   ) {
     super();
     this.nsp = nsp;
@@ -139,12 +139,12 @@ export class Socket<
     // applications never look at it, and it would cost every idle socket its memory.
     this.#auth = auth;
     this.#issued = Date.now();
-    if (session) {
-      this.id = session.sid;
-      this.#pid = session.pid;
-      this.data = session.data as SocketData;
-      this.#restoredRooms = session.rooms;
-      this.#missed = session.missedPackets;
+    if (snapshot) {
+      this.id = snapshot.sid;
+      this.#pid = snapshot.pid;
+      this.data = snapshot.data as SocketData;
+      this.#restoredRooms = snapshot.rooms;
+      this.#missed = snapshot.missedPackets;
       this.recovered = true;
     } else {
       this.id = newSocketId();

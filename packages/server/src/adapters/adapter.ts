@@ -87,15 +87,15 @@ export interface SocketDetails {
 }
 
 /** What is kept of a socket that disconnected for a recoverable reason. */
-export interface PersistedSession {
+export interface SocketSnapshot {
   sid: SocketId;
   pid: PrivateSessionId;
   rooms: Room[];
   data: unknown;
 }
 
-/** A session restored on reconnection, with the event packets (data arrays) it missed. */
-export interface RecoveredSession extends PersistedSession {
+/** A snapshot restored on reconnection, with the event packets (data arrays) the socket missed. */
+export interface RecoveredSnapshot extends SocketSnapshot {
   missedPackets: unknown[][];
 }
 
@@ -155,7 +155,7 @@ export interface Adapter extends AdapterEmitter {
   disconnectSockets(opts: BroadcastOptions, close: boolean): void;
   /** Sends an event to the other servers' namespaces of the same name. */
   serverSideEmit(args: unknown[], ack?: (err: Error | null, responses: unknown[]) => void): void;
-  persistSession(session: PersistedSession): void;
+  persistSession(session: SocketSnapshot): void;
   /**
    * Optional: a socket with a private session id has connected (fresh or recovered). An adapter
    * that keeps sessions while they are connected (so that a client whose node died can recover
@@ -168,7 +168,7 @@ export interface Adapter extends AdapterEmitter {
   restoreSession(
     pid: PrivateSessionId,
     offset: string | undefined,
-  ): RecoveredSession | null | Promise<RecoveredSession | null>;
+  ): RecoveredSnapshot | null | Promise<RecoveredSnapshot | null>;
 }
 
 /** An adapter class: one instance per namespace. */

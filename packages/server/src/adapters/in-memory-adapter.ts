@@ -12,22 +12,22 @@ import type {
   AdapterNamespace,
   AdapterSocket,
   BroadcastOptions,
-  PersistedSession,
   PrivateSessionId,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
   SocketDetails,
   SocketId,
+  SocketSnapshot,
   WriteOptions,
 } from "./adapter.js";
-import { SessionStore } from "./session-store.js";
+import { RecoveryStore } from "./recovery-store.js";
 
 /** In-process rooms and broadcasts. */
 export class InMemoryAdapter extends EventEmitter implements Adapter {
   readonly nsp: AdapterNamespace;
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();
-  readonly #store: SessionStore | undefined;
+  readonly #store: RecoveryStore | undefined;
 
   constructor(nsp: AdapterNamespace) {
     super();
@@ -35,12 +35,12 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     const recovery = nsp.connectionStateRecovery;
     this.#store =
       recovery && this.keepsSessionsInProcess()
-        ? new SessionStore(recovery.maxDisconnectionDuration)
+        ? new RecoveryStore(recovery.maxDisconnectionDuration)
         : undefined;
   }
 
   /** The recovery store, when recovery is on (exposed for inspection and tests). */
-  get sessionStore(): SessionStore | undefined {
+  get recoveryStore(): RecoveryStore | undefined {
     return this.#store;
   }
 
@@ -225,14 +225,14 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     if (ack) queueMicrotask(() => ack(null, []));
   }
 
-  persistSession(session: PersistedSession): void {
+  persistSession(session: SocketSnapshot): void {
     this.#store?.persist(session);
   }
 
   restoreSession(
     pid: PrivateSessionId,
     offset: string | undefined,
-  ): RecoveredSession | null | Promise<RecoveredSession | null> {
+  ): RecoveredSnapshot | null | Promise<RecoveredSnapshot | null> {
     return this.#store?.restore(pid, offset) ?? null;
   }
 

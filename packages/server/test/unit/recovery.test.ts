@@ -115,7 +115,7 @@ test("a socket closed by a namespace disconnect is not kept for recovery", async
   const session = engine.open();
   session.receive("0");
   await tick();
-  const store = (io.of("/").adapter as InMemoryAdapter).sessionStore!;
+  const store = (io.of("/").adapter as InMemoryAdapter).recoveryStore!;
   session.receive("1");
   assert.equal(store.size.sessions, 0);
   const other = engine.open();

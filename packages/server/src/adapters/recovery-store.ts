@@ -1,15 +1,15 @@
 /**
- * Connection state recovery for one server: the sessions of sockets that disconnected for a
+ * Connection state recovery for one server: snapshots of sockets that disconnected for a
  * recoverable reason and the event packets broadcast since, each tagged with an offset that the
  * client echoes back when it reconnects.
  */
 import { randomBytes } from "node:crypto";
 import type {
   BroadcastOptions,
-  PersistedSession,
   PrivateSessionId,
-  RecoveredSession,
+  RecoveredSnapshot,
   Room,
+  SocketSnapshot,
 } from "./adapter.js";
 
 interface StoredPacket {
@@ -20,14 +20,14 @@ interface StoredPacket {
   except: ReadonlySet<Room> | undefined;
 }
 
-interface StoredSession extends PersistedSession {
+interface StoredSnapshot extends SocketSnapshot {
   disconnectedAt: number;
 }
 
-/** Sessions and packets kept for `maxDisconnectionDuration` ms. */
-export class SessionStore {
+/** Snapshots of disconnected sockets and the packets they may miss, kept for `maxDisconnectionDuration` ms. */
+export class RecoveryStore {
   readonly #maxAge: number;
-  readonly #sessions = new Map<PrivateSessionId, StoredSession>();
+  readonly #sessions = new Map<PrivateSessionId, StoredSnapshot>();
   #packets: StoredPacket[] = [];
   readonly #prefix = randomBytes(6).toString("base64url");
   #counter = 0;
@@ -58,13 +58,13 @@ export class SessionStore {
   }
 
   /** Keeps a session until it is restored or expires. */
-  persist(session: PersistedSession): void {
+  persist(session: SocketSnapshot): void {
     this.#sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
     this.#schedule();
   }
 
   /** The session and the packets it missed after `offset`, or null (unknown, expired, gap). */
-  restore(pid: PrivateSessionId, offset: string | undefined): RecoveredSession | null {
+  restore(pid: PrivateSessionId, offset: string | undefined): RecoveredSnapshot | null {
     const session = this.#sessions.get(pid);
     if (!session) return null;
     this.#sessions.delete(pid);
