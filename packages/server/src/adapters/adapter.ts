@@ -88,14 +88,19 @@ export interface SocketDetails {
 
 /** What is kept of a socket that disconnected for a recoverable reason. */
 export interface SocketSnapshot {
+  /** The socket's id, given back to it when it recovers. */
   sid: SocketId;
+  /** The private id the client presents (`auth.pid`) to recover; never sent to other clients. */
   pid: PrivateSessionId;
+  /** The rooms it was in (its own room included). */
   rooms: Room[];
+  /** Its `socket.data`. */
   data: unknown;
 }
 
 /** A snapshot restored on reconnection, with the event packets (data arrays) the socket missed. */
 export interface RecoveredSnapshot extends SocketSnapshot {
+  /** The event packets broadcast to its rooms while it was away, oldest first. */
   missedPackets: unknown[][];
 }
 
