@@ -15,15 +15,19 @@ import type {
 
 let nextId = 0;
 
-/** A session that records every frame sent to it. */
+/**
+ * A session that records every frame sent to it. Its `writable` and `bufferedAmount` follow what
+ * it was sent, as the engine's do: while the peer is stalled (`stall()`), the transport has a
+ * write in flight (not writable) and every frame sent adds its bytes to `bufferedAmount`;
+ * `flush()` writes them all and emits "drain", as the engine does when its buffer empties.
+ */
 export class FakeSession extends EventEmitter implements EngineSession {
   readonly id = `sess${nextId++}`;
   readonly request: HandshakeRequest;
   readonly transport = { name: "websocket" };
   state: SessionState = "open";
-  writable = true;
-  /** What the session reports as not yet written; a test sets it (and emits "drain"). */
-  bufferedAmount = 0;
+  #stalled = false;
+  #buffered = 0;
   /** Whether the server paused reading. */
   paused = false;
   /** Every frame written, in order (strings as is, binary as Buffers). */
@@ -41,8 +45,33 @@ export class FakeSession extends EventEmitter implements EngineSession {
     } as unknown as HandshakeRequest;
   }
 
+  get writable(): boolean {
+    return this.state === "open" && !this.#stalled;
+  }
+
+  get bufferedAmount(): number {
+    return this.#buffered;
+  }
+
+  /** The peer stops reading: what is sent from now on stays buffered. */
+  stall(): void {
+    this.#stalled = true;
+  }
+
+  /** The peer reads again: everything buffered is written, then "drain". */
+  flush(): void {
+    const had = this.#buffered > 0 || this.#stalled;
+    this.#stalled = false;
+    this.#buffered = 0;
+    if (had) this.emit("drain");
+  }
+
   send(data: SessionData, options?: { compress?: boolean }): this {
     if (this.state !== "open") throw new Error("send on a closed session");
+    if (this.#stalled) {
+      this.#buffered +=
+        typeof data === "string" ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
+    }
     this.compressFlags.push(options?.compress);
     this.sent.push(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
     this.emit("sent", data);

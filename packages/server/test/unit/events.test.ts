@@ -226,11 +226,11 @@ test("a middleware that calls next twice, or next and then throws, runs the rest
 
 test("volatile emits are dropped when the transport is not writable", async () => {
   const { io, session, socket } = await connected();
-  session.writable = false;
+  session.stall();
   socket.volatile.emit("a");
   io.volatile.emit("b");
   socket.emit("c");
-  session.writable = true;
+  session.flush();
   socket.volatile.emit("d");
   assert.deepEqual(session.take(), ['2["c"]', '2["d"]']);
   await io.close();

@@ -192,7 +192,7 @@ test("the adapter reports room life-cycle events", async () => {
 
 test("volatile broadcasts skip only the busy recipients", async () => {
   const { io, sessions } = await three();
-  sessions[1]!.writable = false;
+  sessions[1]!.stall();
   io.volatile.emit("tick");
   assert.deepEqual(
     sessions.map((s) => s.take().length),
