@@ -5,7 +5,7 @@
  * connections and raw HTTP. See bench/load/README.md.
  *
  * Run: node --conditions=source --import tsx bench/load/run.ts [--quick] [--only=a,b]
- *      [--targets=socket.io,ws,switchboard] [--json[=FILE]]
+ *      [--targets=socket.io,ws,switchboard,switchboard+metrics] [--json[=FILE]]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

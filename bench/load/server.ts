@@ -11,8 +11,9 @@
  * - broadcast: a client's `bcast` event (bare ws: any frame on `/bcast`) goes to every client.
  * Bare ws also answers Engine.IO long-polling on `/socket.io/` with the floor responder of
  * polling-floor.ts (plain node:http, no protocol work).
- * With `BENCH_METRICS=1`, a Switchboard server also has its Prometheus metrics registered
- * (@switchboard/prometheus from its build, on a registry of its own), to measure what they cost.
+ * The "switchboard+metrics" target is a Switchboard server with its Prometheus metrics
+ * registered (@switchboard/prometheus from its build, on a registry of its own), to measure what
+ * they cost beside "switchboard" in the same run.
  */
 import { readFileSync } from "node:fs";
 import {
@@ -167,12 +168,12 @@ async function main(): Promise<void> {
   });
   const http = createServer(serveBenchPages);
   if (target === "ws") serveWs(http);
-  else if (target === "socket.io" || target === "switchboard") {
-    const IoServer = await loadIoServer(target);
+  else if (target === "socket.io" || target === "switchboard" || target === "switchboard+metrics") {
+    const IoServer = await loadIoServer(target === "socket.io" ? target : "switchboard");
     if (typeof IoServer === "string") return send({ type: "unavailable", reason: IoServer });
     try {
       const io = new IoServer(http);
-      if (target === "switchboard" && process.env.BENCH_METRICS === "1") await withMetrics(io);
+      if (target === "switchboard+metrics") await withMetrics(io);
       serveIo(io);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

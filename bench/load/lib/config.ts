@@ -2,7 +2,7 @@
  * Command-line flags and the fixed budgets of every scenario (full run and `--quick`).
  * Every loop in the benchmark is bounded by one of these counts or windows.
  */
-import { TARGETS, type TargetName } from "./ipc.ts";
+import { ALL_TARGETS, TARGETS, type TargetName } from "./ipc.ts";
 
 /** Scenario names, as accepted by `--only=`. */
 export const SCENARIOS = [
@@ -157,7 +157,7 @@ export interface Options {
 /** Default file for `--json` without a value (.tmp/ is ignored by git). */
 export const DEFAULT_JSON = ".tmp/bench-load.json";
 
-const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${TARGETS.join(",")}] [--json[=FILE]] [--sb-bundle=FILE] [--sb-extra=LABEL=FILE,...] [--sb-client=FILE]`;
+const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${ALL_TARGETS.join(",")}] [--json[=FILE]] [--sb-bundle=FILE] [--sb-extra=LABEL=FILE,...] [--sb-client=FILE]`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(",").filter((item) => item !== "");
@@ -182,7 +182,7 @@ export function parseArgs(argv: readonly string[]): Options {
     const [flag = "", value] = arg.split("=", 2) as [string, string | undefined];
     if (flag === "--quick") quick = true;
     else if (flag === "--only" && value) only = list(flag, value, SCENARIOS);
-    else if (flag === "--targets" && value) targets = list(flag, value, TARGETS);
+    else if (flag === "--targets" && value) targets = list(flag, value, ALL_TARGETS);
     else if (flag === "--json") json = value || DEFAULT_JSON;
     else if (flag === "--sb-bundle" && value) sbBundle = value;
     else if (flag === "--sb-client" && value) sbClient = value;

@@ -4,11 +4,20 @@
  * memory so the harness can divide them by the traffic it generated.
  */
 
-/** The servers under test. */
-export type TargetName = "socket.io" | "ws" | "switchboard";
+/**
+ * The servers under test. "switchboard+metrics" is Switchboard with @switchboard/prometheus
+ * registered, to measure what metrics cost in the same run as without (opt-in: `--targets`).
+ */
+export type TargetName = "socket.io" | "ws" | "switchboard" | "switchboard+metrics";
 
-/** Every target, in the order the table shows them. */
+/** The targets of a run without `--targets`, in the order the table shows them. */
 export const TARGETS: readonly TargetName[] = Object.freeze(["socket.io", "ws", "switchboard"]);
+
+/** Every target `--targets` accepts, in the order the table shows them. */
+export const ALL_TARGETS: readonly TargetName[] = Object.freeze([
+  ...TARGETS,
+  "switchboard+metrics",
+]);
 
 /** CPU and memory of the server process at one instant. */
 export interface ServerStats {

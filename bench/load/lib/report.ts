@@ -1,7 +1,7 @@
 /**
  * Results and the table: one row per metric, one column per target, then the ratios.
  */
-import { TARGETS, type TargetName } from "./ipc.ts";
+import { ALL_TARGETS, TARGETS, type TargetName } from "./ipc.ts";
 
 /** One figure a scenario measures. */
 export interface MetricDef {
@@ -89,14 +89,17 @@ function cell(outcome: TargetOutcome | undefined, key: string): string {
  */
 export function renderTable(results: readonly ScenarioResult[], switchboardUp: boolean): string {
   const withSb = results.some((r) => r.outcomes.switchboard?.ok);
-  const header = ["scenario", "metric", ...TARGETS];
+  const withMetrics = results.some((r) => r.outcomes["switchboard+metrics"]?.ok);
+  const columns = withMetrics ? ALL_TARGETS : TARGETS;
+  const header = ["scenario", "metric", ...columns];
   if (withSb) header.push("sb/sio", "sb/ws", "goal sb/sio");
+  if (withMetrics) header.push("metrics on/off");
   if (!switchboardUp) header.push("sio/ws");
   const rows: string[][] = [];
   for (const result of results) {
     for (const metric of result.metrics) {
       const row = [result.scenario, `${metric.label} (${metric.better} is better)`];
-      for (const t of TARGETS) row.push(cell(result.outcomes[t], metric.key));
+      for (const t of columns) row.push(cell(result.outcomes[t], metric.key));
       const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : "-");
       if (withSb) {
         const sbSio = ratio(result, metric.key, "switchboard", "socket.io");
@@ -108,6 +111,9 @@ export function renderTable(results: readonly ScenarioResult[], switchboardUp: b
           const verdict = Number.isFinite(sbSio) ? (met ? " met" : " MISSED") : "";
           row.push(`${sign}${metric.goal}x${verdict}`);
         }
+      }
+      if (withMetrics) {
+        row.push(fmtRatio(ratio(result, metric.key, "switchboard+metrics", "switchboard")));
       }
       if (!switchboardUp) row.push(fmtRatio(ratio(result, metric.key, "socket.io", "ws")));
       rows.push(row);
@@ -124,7 +130,7 @@ export function renderTable(results: readonly ScenarioResult[], switchboardUp: b
 export function renderNotes(results: readonly ScenarioResult[]): string[] {
   const notes: string[] = [];
   for (const result of results) {
-    for (const t of TARGETS) {
+    for (const t of ALL_TARGETS) {
       const o = result.outcomes[t];
       if (o && !o.ok) notes.push(`${result.scenario} / ${t}: ${o.reason}`);
       else if (o?.ok && o.note) notes.push(`${result.scenario} / ${t}: ${o.note}`);

@@ -13,7 +13,7 @@ import type { MetricDef, ScenarioResult, TargetOutcome } from "../lib/report.ts"
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
 /** Bundle file per target, relative to the repository root. */
-export const BUNDLES: Readonly<Record<Exclude<TargetName, "ws">, string>> = Object.freeze({
+export const BUNDLES: Readonly<Record<Exclude<TargetName, "ws" | "switchboard+metrics">, string>> = Object.freeze({
   "socket.io": "node_modules/socket.io-client/dist/socket.io.min.js",
   switchboard: "packages/client/dist/switchboard.min.js",
 });
@@ -37,7 +37,9 @@ export function bundleSizes(targets: readonly TargetName[]): ScenarioResult {
     outcomes[target] =
       target === "ws"
         ? { ok: false, reason: "no client bundle (browsers have WebSocket built in)" }
-        : measure(BUNDLES[target]);
+        : target === "switchboard+metrics"
+          ? { ok: false, reason: "the same bundle as switchboard" }
+          : measure(BUNDLES[target]);
   }
   return { scenario: "bundle", title: "Client bundle", metrics: METRICS, outcomes };
 }

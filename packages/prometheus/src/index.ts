@@ -58,6 +58,8 @@ export function registerMetrics(io: AnyServer, options: MetricsOptions = {}): ()
   const engine = io.engine;
   const transports = engine.options.transports;
 
+  /** Traffic since the last scrape (see `takePackets`/`takeBytes`). */
+  const traffic = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   const m = createMetrics(registry, prefix, {
     connections() {
       const counts = new Map<string, number>(transports.map((t) => [t, 0]));
@@ -77,6 +79,16 @@ export function registerMetrics(io: AnyServer, options: MetricsOptions = {}): ()
       }
       return { sum, max };
     },
+    takePackets() {
+      const taken = { in: traffic.packetsIn, out: traffic.packetsOut };
+      traffic.packetsIn = traffic.packetsOut = 0;
+      return taken;
+    },
+    takeBytes() {
+      const taken = { in: traffic.bytesIn, out: traffic.bytesOut };
+      traffic.bytesIn = traffic.bytesOut = 0;
+      return taken;
+    },
     async clusterNodes() {
       const adapter = io.sockets.adapter;
       return adapter instanceof ClusterAdapter ? adapter.serverCount() : undefined;
@@ -86,12 +98,12 @@ export function registerMetrics(io: AnyServer, options: MetricsOptions = {}): ()
   // -- the connection pipeline: packets, bytes, what closed each connection -------------------
   const sink: TrafficSink = {
     sent(packets, bytes) {
-      m.packets.inc({ direction: "out" }, packets);
-      m.bytes.inc({ direction: "out" }, bytes);
+      traffic.packetsOut += packets;
+      traffic.bytesOut += bytes;
     },
     received(bytes) {
-      m.packets.inc({ direction: "in" });
-      m.bytes.inc({ direction: "in" }, bytes);
+      traffic.packetsIn++;
+      traffic.bytesIn += bytes;
     },
     closed(reason) {
       m.disconnects.inc({ reason });

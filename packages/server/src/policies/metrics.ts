@@ -32,11 +32,22 @@ function byteLength(frame: string | BinaryData): number {
 
 /** The metrics policy reporting to `sink`. */
 export function trafficMetrics(sink: TrafficSink): ConnectionPolicy {
+  // A broadcast writes the same encoded frame to every recipient: measure it once.
+  let lastFrame: string | undefined;
+  let lastLength = 0;
+  const outLength = (frame: string | BinaryData): number => {
+    if (typeof frame !== "string") return byteLength(frame);
+    if (frame !== lastFrame) {
+      lastFrame = frame;
+      lastLength = Buffer.byteLength(frame);
+    }
+    return lastLength;
+  };
   return {
     name: "metrics",
     outbound(_conn, frames) {
       let bytes = 0;
-      for (const frame of frames) bytes += byteLength(frame);
+      for (const frame of frames) bytes += outLength(frame);
       sink.sent(frames.length, bytes);
       return true;
     },
