@@ -13,10 +13,11 @@ import type { MetricDef, ScenarioResult, TargetOutcome } from "../lib/report.ts"
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
 /** Bundle file per target, relative to the repository root. */
-export const BUNDLES: Readonly<Record<Exclude<TargetName, "ws" | "switchboard+metrics">, string>> = Object.freeze({
-  "socket.io": "node_modules/socket.io-client/dist/socket.io.min.js",
-  switchboard: "packages/client/dist/switchboard.min.js",
-});
+export const BUNDLES: Readonly<Record<Exclude<TargetName, "ws" | "switchboard+metrics">, string>> =
+  Object.freeze({
+    "socket.io": "node_modules/socket.io-client/dist/socket.io.min.js",
+    switchboard: "packages/client/dist/switchboard.min.js",
+  });
 
 const METRICS: readonly MetricDef[] = [
   { key: "gzip", label: "client bundle min+gzip bytes", better: "lower" },
