@@ -15,7 +15,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { debug } from "./debug.js";
+import { trace } from "./debug.js";
 
 const JS = "application/javascript; charset=utf-8";
 const MAP = "application/json; charset=utf-8";
@@ -95,7 +95,7 @@ export function serveClientFiles(server: HttpServer, enginePath: string): () => 
           return { body, etag: `"${hash}"`, type };
         },
         (err: Error) => {
-          debug("client bundle %s not found (%s): build @switchboard/client", file, err.message);
+          trace("client bundle missing", { file, error: err, hint: "build @switchboard/client" });
           cache.delete(name);
           return undefined;
         },

@@ -8,7 +8,7 @@
  */
 import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import type { WriteOptions } from "./adapters/adapter.js";
-import { debug, parseErrorChannel } from "./debug.js";
+import { trace } from "./debug.js";
 import { InvalidNamespaceError, ProtocolViolationError } from "./errors.js";
 import type { Namespace } from "./namespace.js";
 import type { EncodedFrames, PacketDecoder, ServerCodec } from "./parser.js";
@@ -204,7 +204,7 @@ export class Connection implements PolicyHost {
   /** @internal */
   closeWith(reason: DisconnectReason): void {
     if (this.#state === "closed") return;
-    debug("session %s closing: %s", this.conn.id, reason);
+    trace("connection closing", { sessionId: this.conn.id, reason });
     this.#onclose(reason);
     this.conn.close(true);
   }
@@ -256,7 +256,7 @@ export class Connection implements PolicyHost {
 
   static #onConnectTimeout(client: Connection): void {
     if (client.#sockets.size > 0 || client.#state !== "open") return;
-    debug("session %s joined no namespace within connectTimeout: closing", client.conn.id);
+    trace("connect timeout", { sessionId: client.conn.id });
     client.close();
   }
 
@@ -386,7 +386,7 @@ export class Connection implements PolicyHost {
 
   /** Answers a CONNECT with CONNECT_ERROR. */
   #refuse(name: string, message: string): void {
-    debug("session %s: CONNECT refused: %s", this.conn.id, message);
+    trace("connect refused", { sessionId: this.conn.id, message });
     const refusal = { type: SocketPacketType.CONNECT_ERROR, nsp: name, data: { message } };
     this.write(this.#server.options.codec.encode(refusal), PLAIN);
   }
@@ -410,8 +410,7 @@ export class Connection implements PolicyHost {
   }
 
   #onParseError(err: Error): void {
-    debug("session %s: parse error: %s", this.conn.id, err.message);
-    parseErrorChannel.publish({ sessionId: this.conn.id, error: err });
+    trace("parse error", { sessionId: this.conn.id, error: err });
     this.#onclose("parse error", err);
     this.close();
   }

@@ -13,7 +13,7 @@ import type {
 } from "./adapters/adapter.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Connection } from "./connection.js";
-import { connectChannel, debug } from "./debug.js";
+import { trace } from "./debug.js";
 import { ReservedEventError } from "./errors.js";
 import { runMiddlewares } from "./middleware.js";
 import type { ResolvedServerOptions } from "./options.js";
@@ -327,7 +327,7 @@ export class Namespace<
         snapshot = await this.adapter.restoreSession(auth.pid, offset);
       } catch (err) {
         // A store that failed (Redis away) costs the client its missed packets, not its CONNECT.
-        debug("restoring a socket on %s failed: %s", this.name, String(err));
+        trace("restore failed", { nsp: this.name, error: err });
         snapshot = null;
       }
       if (client.closed) return done(undefined);
@@ -347,7 +347,7 @@ export class Namespace<
         return done(undefined);
       }
       if (err) {
-        debug("middleware of %s refused a socket: %s", this.name, err.message);
+        trace("middleware refused", { nsp: this.name, id: socket.id, error: err });
         socket._refuse(err);
         return done(undefined);
       }
@@ -364,7 +364,7 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket._onconnect();
     done(socket);
-    connectChannel.publish({ nsp: this.name, id: socket.id, recovered: socket.recovered });
+    trace("connect", { nsp: this.name, id: socket.id, recovered: socket.recovered });
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);
   }

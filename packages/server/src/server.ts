@@ -7,7 +7,7 @@ import type { Engine } from "@switchboard/engine";
 import type { AdapterConstructor, Room, SocketId } from "./adapters/adapter.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { Connection, type ConnectionHost } from "./connection.js";
-import { debug } from "./debug.js";
+import { trace } from "./debug.js";
 import { type AttachableEngine, createEngine } from "./engine-binding.js";
 import { NotAttachedError } from "./errors.js";
 import {
@@ -179,7 +179,7 @@ export class Server<
   /** @internal an adapter's bus failed: `io.on("error")` listeners hear it */
   _onAdapterError(err: Error): void {
     if (this.listenerCount("error") > 0) this.emitReserved("error", err);
-    else debug("adapter error (no error listener on the server): %s", err.message);
+    else trace("adapter error", { error: err, listened: false });
   }
 
   /**
@@ -243,7 +243,7 @@ export class Server<
     const normalized = name.startsWith("/") ? name : `/${name}`;
     let nsp = this._nsps.get(normalized);
     if (!nsp) {
-      debug("creating namespace %s", normalized);
+      trace("namespace created", { nsp: normalized });
       nsp = new Namespace(this, normalized);
       this._nsps.set(normalized, nsp);
       if (normalized !== "/") this.emitReserved("new_namespace", nsp);
@@ -292,7 +292,7 @@ export class Server<
     if (!this.options.cleanupEmptyChildNamespaces) return;
     const parent = this.#parents.find((p) => p === nsp.parent);
     if (!parent || this._nsps.get(nsp.name) !== (nsp as unknown)) return;
-    debug("removing empty child namespace %s", nsp.name);
+    trace("namespace removed", { nsp: nsp.name });
     this._nsps.delete(nsp.name);
     parent.children.delete(
       nsp as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,

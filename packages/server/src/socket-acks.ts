@@ -6,7 +6,7 @@
  */
 import type { SocketPacket } from "@switchboard/protocol";
 import type { SocketId } from "./adapters/adapter.js";
-import { debug } from "./debug.js";
+import { trace } from "./debug.js";
 import { AckTimeoutError } from "./errors.js";
 
 /** One acknowledgement a socket waits for. */
@@ -60,7 +60,7 @@ export function settleAck(
 ): void {
   const ack = acks?.get(packet.id!);
   if (!ack) {
-    debug("socket %s: ack %d is unknown or expired", socket.id, packet.id);
+    trace("unknown ack", { id: socket.id, ack: packet.id });
     return;
   }
   acks?.delete(packet.id!);
@@ -85,7 +85,7 @@ export function dropPendingAcks(acks: PendingAcks | undefined): void {
 export function dropOldestAck(acks: PendingAcks, socket: { readonly id: SocketId }): void {
   for (const id of acks.keys()) {
     acks.delete(id);
-    debug("socket %s: too many pending acks, ack %d forgotten", socket.id, id);
+    trace("too many pending acks", { id: socket.id, forgotten: id });
     return;
   }
 }

@@ -15,7 +15,7 @@ import type {
 } from "./adapters/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Connection } from "./connection.js";
-import { debug, disconnectChannel } from "./debug.js";
+import { trace } from "./debug.js";
 import { CONNECT_WRITE, type EmitFlags, NO_FLAGS, writeOptionsOf } from "./emit-flags.js";
 import { ReservedEventError } from "./errors.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
@@ -473,7 +473,6 @@ export class Socket<
   _onclose(reason: DisconnectReason, description?: unknown): void {
     if (this.#state !== "connected") return;
     this.#state = "disconnecting";
-    debug("socket %s of %s closing: %s", this.id, this.nsp.name, reason);
     this.emitReserved("disconnecting", reason, description);
     if (this.#pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       this.nsp.adapter.persistSession({
@@ -488,7 +487,7 @@ export class Socket<
     this.client._remove(this as unknown as Parameters<Connection["_remove"]>[0]);
     this.#state = "disconnected";
     dropPendingAcks(this.#acks);
-    disconnectChannel.publish({ nsp: this.nsp.name, id: this.id, reason });
+    trace("disconnect", { nsp: this.nsp.name, id: this.id, reason });
     this.emitReserved("disconnect", reason, description);
   }
 
@@ -531,7 +530,7 @@ export class Socket<
 
   #onerror(err: Error): void {
     if (this.listenerCount("error") > 0) this.emitReserved("error", err);
-    else debug("socket %s: unhandled middleware error: %s", this.id, err.message);
+    else trace("middleware error", { id: this.id, error: err, listened: false });
   }
 
   #ackFor(id: number): (...args: unknown[]) => void {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SocketPacket } from "@switchboard/protocol";
-import { clusterChannel, debug } from "../debug.js";
+import { traceCluster } from "../debug.js";
 import { BadOptionError, ClusterPublishError, ClusterTimeoutError } from "../errors.js";
 import type { AdapterNamespace, BroadcastOptions, Room, SocketDetails } from "./adapter.js";
 import {
@@ -200,7 +200,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return true;
       },
     )
-      .catch((err: Error) => debug("broadcast with acks on %s: %s", this.nsp.name, err.message))
+      .catch((err: Error) =>
+        traceCluster("broadcast with acks failed", {
+          adapter: this,
+          nsp: this.nsp.name,
+          error: err,
+        }),
+      )
       .finally(() => {
         countsIn = true;
         forgetAcksWhenAllIn();
@@ -293,8 +299,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected onMessage(message: ClusterMessage | ClusterResponse): void {
     if (message.uid === this.uid) return;
     if (message.nsp !== undefined && message.nsp !== this.nsp.name) return;
-    if (clusterChannel.hasSubscribers) {
-      clusterChannel.publish({ adapter: this, event: "receive", type: message.type });
+    if (traceCluster.active) {
+      traceCluster("receive", { adapter: this, type: message.type });
     }
     if (message.uid) this.#heardFrom(message.uid, message.type);
     if (isClusterResponse(message)) {
@@ -399,7 +405,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   #forget(uid: string): void {
     if (!this.#nodes.delete(uid)) return;
-    debug("node %s of %s is gone", uid, this.nsp.name);
+    traceCluster("node gone", { adapter: this, nsp: this.nsp.name, uid });
     this.requests.nodeGone(uid);
   }
 
@@ -442,8 +448,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Publishes; a failure is reported once per outage (the `error` event), then rethrown. */
   #publish(message: ClusterMessage, what: string): Promise<void> {
     this.#publishedSinceTick = true;
-    if (clusterChannel.hasSubscribers) {
-      clusterChannel.publish({ adapter: this, event: "publish", type: message.type });
+    if (traceCluster.active) {
+      traceCluster("publish", { adapter: this, type: message.type });
     }
     let sent: Promise<void>;
     try {
@@ -463,8 +469,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   #respond(requesterUid: string, response: ClusterResponse): void {
     const full = { ...response, uid: this.uid, nsp: this.nsp.name } as ClusterResponse;
-    if (clusterChannel.hasSubscribers) {
-      clusterChannel.publish({ adapter: this, event: "publish", type: full.type });
+    if (traceCluster.active) {
+      traceCluster("publish", { adapter: this, type: full.type });
     }
     let sent: Promise<void>;
     try {
@@ -488,8 +494,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     return new Promise<void>((resolve, reject) => {
       this.requests.start(requestId, what, this.requestsTimeout, onResponse, (err) => {
         if (!err) return resolve();
-        if (err instanceof ClusterTimeoutError && clusterChannel.hasSubscribers) {
-          clusterChannel.publish({ adapter: this, event: "request-timeout", what });
+        if (err instanceof ClusterTimeoutError) {
+          traceCluster("request-timeout", { adapter: this, what });
         }
         reject(err);
       });
@@ -510,13 +516,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected busError(err: Error): void {
     if (this.#busDown) return;
     this.#busDown = true;
-    debug("cluster bus of %s failed: %s", this.nsp.name, err.message);
+    traceCluster("bus down", { adapter: this, nsp: this.nsp.name, error: err });
     if (this.listenerCount("error") > 0) this.emit("error", err);
   }
 
   /** The bus works again: the next failure is reported anew. */
   protected busRecovered(): void {
-    if (this.#busDown) debug("cluster bus of %s is back", this.nsp.name);
+    if (this.#busDown) traceCluster("bus back", { adapter: this, nsp: this.nsp.name });
     this.#busDown = false;
   }
 }

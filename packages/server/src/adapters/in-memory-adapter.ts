@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
-import { debug } from "../debug.js";
+import { trace } from "../debug.js";
 import { NO_FLAGS, writeOptionsOf } from "../emit-flags.js";
 import type {
   Adapter,
@@ -221,7 +221,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
 
   serverSideEmit(args: unknown[], ack?: (err: Error | null, responses: unknown[]) => void): void {
     // A single server has no peers: nothing to send, no responses to wait for.
-    debug("serverSideEmit %s on %s: no other servers", String(args[0]), this.nsp.name);
+    trace("server-side emit alone", { nsp: this.nsp.name, event: String(args[0]) });
     if (ack) queueMicrotask(() => ack(null, []));
   }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { once } from "node:events";
 import { test } from "node:test";
@@ -69,27 +70,51 @@ test("allSockets lists ids by room; close() closes the engine and takes its list
   assert.equal(engine.listenerCount("connection"), 0);
 });
 
-test("diagnostics channels report connects, disconnects and parse errors", async () => {
+test("the switchboard:server channel reports connects, disconnects and parse errors as { event, ... }", async () => {
   const { io, engine } = fakeServer();
   const seen: string[] = [];
-  const onConnect = (m: unknown) => seen.push(`connect ${(m as { nsp: string }).nsp}`);
-  const onDisconnect = (m: unknown) => seen.push(`disconnect ${(m as { reason: string }).reason}`);
-  const onParse = () => seen.push("parse-error");
-  subscribe("switchboard:server:connect", onConnect);
-  subscribe("switchboard:server:disconnect", onDisconnect);
-  subscribe("switchboard:server:parse-error", onParse);
+  const onEvent = (m: unknown) => {
+    const { event, nsp, reason } = m as { event: string; nsp?: string; reason?: string };
+    if (event === "connect") seen.push(`connect ${nsp}`);
+    else if (event === "disconnect") seen.push(`disconnect ${reason}`);
+    else if (event === "parse error") seen.push("parse error");
+  };
+  subscribe("switchboard:server", onEvent);
   try {
     const session = engine.open();
     session.receive("0");
     await tick();
     session.receive("9");
-    assert.deepEqual(seen, ["connect /", "parse-error", "disconnect parse error"]);
+    assert.deepEqual(seen, ["connect /", "parse error", "disconnect parse error"]);
   } finally {
-    unsubscribe("switchboard:server:connect", onConnect);
-    unsubscribe("switchboard:server:disconnect", onDisconnect);
-    unsubscribe("switchboard:server:parse-error", onParse);
+    unsubscribe("switchboard:server", onEvent);
     await io.close();
   }
+});
+
+test("NODE_DEBUG=switchboard-server prints the same events as text", () => {
+  const script = `
+    import { Server } from "@switchboard/server";
+    const io = new Server();
+    io.of("/orders");
+  `;
+  const run = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
+    {
+      cwd: import.meta.dirname,
+      encoding: "utf8",
+      env: { ...process.env, NODE_DEBUG: "switchboard-*" },
+    },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /SWITCHBOARD-SERVER \d+: namespace created nsp="\/orders"/);
+  const quiet = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
+    { cwd: import.meta.dirname, encoding: "utf8", env: { ...process.env, NODE_DEBUG: "" } },
+  );
+  assert.equal(quiet.stderr, "");
 });
 
 test("a middleware that throws refuses the connection", async () => {
