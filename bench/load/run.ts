@@ -31,6 +31,7 @@ import {
   renderClientBrowser,
 } from "./scenarios/client-browser.ts";
 import { type ClientNodeResult, clientNode, renderClientNode } from "./scenarios/client-node.ts";
+import { clusterBroadcast } from "./scenarios/cluster.ts";
 import { connect } from "./scenarios/connect.ts";
 import { echo } from "./scenarios/echo.ts";
 import { memory } from "./scenarios/memory.ts";
@@ -38,7 +39,10 @@ import { polling } from "./scenarios/polling.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 /** Scenarios that measure servers under the load generator (the others: bundle, clients). */
-type LoadScenarioName = Exclude<ScenarioName, "bundle" | "client-node" | "client-browser">;
+type LoadScenarioName = Exclude<
+  ScenarioName,
+  "bundle" | "cluster" | "client-node" | "client-browser"
+>;
 const LOAD_SCENARIOS: Readonly<Record<LoadScenarioName, Scenario>> = {
   echo,
   broadcast,
@@ -222,6 +226,11 @@ async function main(): Promise<void> {
   for (const name of options.only) {
     if (name === "bundle") {
       results.push(bundleSizes(options.targets));
+      continue;
+    }
+    if (name === "cluster") {
+      console.log("Cluster broadcast: 2 servers on one redis-server, clients split between them");
+      results.push(await withTimeout(clusterBroadcast(config, options.targets), 5 * 60_000, name));
       continue;
     }
     if (name === "client-node") {

@@ -14,6 +14,9 @@
  * The "switchboard+metrics" target is a Switchboard server with its Prometheus metrics
  * registered (@switchboard/prometheus from its build, on a registry of its own), to measure what
  * they cost beside "switchboard" in the same run.
+ * With `BENCH_REDIS_URL`, it is one node of a cluster (the cluster scenario): its target's own
+ * Redis adapter (@switchboard/redis-adapter from its build, or @socket.io/redis-adapter) on
+ * that Redis, through ioredis, so `io.emit` also reaches the other nodes' clients.
  */
 import { readFileSync } from "node:fs";
 import {
@@ -42,6 +45,7 @@ interface IoSocketLike {
 interface IoServerLike {
   on(event: "connection", listener: (socket: IoSocketLike) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
+  adapter(adapter: unknown): unknown;
 }
 type IoServerClass = new (http: HttpServer) => IoServerLike;
 
@@ -160,6 +164,25 @@ async function withMetrics(io: IoServerLike): Promise<void> {
   registerMetrics(io, { register: new Registry() });
 }
 
+/** Puts `io` on the target's own Redis adapter, on the Redis at `url`. */
+async function withRedisAdapter(
+  target: "socket.io" | "switchboard",
+  io: IoServerLike,
+  url: string,
+): Promise<void> {
+  const specifier =
+    target === "socket.io"
+      ? "@socket.io/redis-adapter"
+      : pathToFileURL(join(repoRoot, "packages", "redis-adapter", "dist", "index.js")).href;
+  const { createAdapter } = (await import(specifier)) as {
+    createAdapter(pub: unknown, sub: unknown): unknown;
+  };
+  const { Redis } = await import("ioredis");
+  const pub = new Redis(url);
+  const sub = pub.duplicate();
+  io.adapter(createAdapter(pub, sub));
+}
+
 async function main(): Promise<void> {
   const target = process.argv[2] as TargetName | undefined;
   process.on("disconnect", () => process.exit(0));
@@ -174,6 +197,9 @@ async function main(): Promise<void> {
     try {
       const io = new IoServer(http);
       if (target === "switchboard+metrics") await withMetrics(io);
+      const redisUrl = process.env.BENCH_REDIS_URL;
+      if (redisUrl)
+        await withRedisAdapter(target === "socket.io" ? target : "switchboard", io, redisUrl);
       serveIo(io);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

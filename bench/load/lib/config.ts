@@ -12,6 +12,7 @@ export const SCENARIOS = [
   "connect",
   "memory",
   "bundle",
+  "cluster",
   "client-node",
   "client-browser",
 ] as const;

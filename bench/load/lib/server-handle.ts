@@ -37,6 +37,8 @@ export function pin(pid: number, cpu: number): boolean {
 export interface ServerHandle {
   readonly target: TargetName;
   readonly port: number;
+  /** The child's process id. */
+  readonly pid: number;
   /** CPU and memory now; `gc` runs a full collection first. */
   stats(gc?: boolean): Promise<ServerStats>;
   /** Kills the child and waits for it to exit. */
@@ -50,12 +52,14 @@ export type StartResult =
 
 /**
  * Starts one target in a child process; gives up after `timeoutMs`. `label` names its CPU
- * profile (with BENCH_CPU_PROF) and defaults to the target.
+ * profile (with BENCH_CPU_PROF) and defaults to the target; `env` adds to the child's
+ * environment (e.g. BENCH_REDIS_URL).
  */
 export function startServer(
   target: TargetName,
   timeoutMs = 20_000,
   label: string = target,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<StartResult> {
   // No "source" condition: workspace packages resolve to their built dist/, not to TypeScript.
   const execArgv = ["--expose-gc", "--import", "tsx"];
@@ -64,6 +68,7 @@ export function startServer(
     cwd: repoRoot,
     execArgv,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, ...env },
   });
   if (child.pid !== undefined) pin(child.pid, SERVER_CPU);
   return new Promise((resolve) => {
@@ -128,6 +133,7 @@ function makeHandle(
   return {
     target,
     port,
+    pid: child.pid ?? 0,
     stats(gc = false) {
       const id = nextId++;
       return new Promise((resolve, reject) => {

@@ -8,6 +8,8 @@
  * client receives `42["bcast","<64 bytes>"]`. Bare ws: a text frame on `/bcast` is sent as is
  * to every client of the server.
  */
+
+import { startPump } from "../lib/pump.ts";
 import { Sample } from "../lib/report.ts";
 import {
   cpuPerOp,
@@ -20,10 +22,8 @@ import {
   assertNoneLost,
   connectClient,
   connectMany,
-  delay,
   eventFrame,
   makePayload,
-  now,
 } from "../lib/wire.ts";
 
 const METRICS = [
@@ -42,39 +42,15 @@ export const broadcast: Scenario = {
     const clients = await connectMany(count, config.setupConcurrency, () =>
       connectClient(server.port, kind, "/bcast", config.handshakeTimeoutMs),
     );
-    const sender = clients[0];
-    if (!sender) throw new Error("no clients");
-    let sending = true;
-    let sent = 0;
-    let delivered = 0;
-    let counted = 0;
-    let wrong = 0;
-    const limit = window * count;
-    const pump = (): void => {
-      while (sending && sent * count - delivered < limit) {
-        sender.send(frame);
-        sent++;
-      }
-    };
-    const onFrame = (data: Buffer): void => {
-      delivered++;
-      if (data.equals(frame)) counted++;
-      else wrong++;
-      pump();
-    };
-    for (const client of clients) client.onFrame = onFrame;
-    pump();
-    const windows = await measureWindows(server, config.measure, () => {
-      const tally = { count: counted, latencies: new Sample() };
-      counted = 0;
-      return tally;
-    });
-    sending = false;
-    const drainDeadline = now() + config.drainMs;
-    while (delivered < sent * count && now() < drainDeadline) await delay(20);
+    const pump = startPump(clients, frame, window);
+    const windows = await measureWindows(server, config.measure, () => ({
+      count: pump.take(),
+      latencies: new Sample(),
+    }));
+    await pump.stop(config.drainMs);
     for (const client of clients) client.terminate();
     assertNoneLost(clients);
-    if (wrong > 0) throw new Error(`${wrong} unexpected frames`);
+    if (pump.wrong > 0) throw new Error(`${pump.wrong} unexpected frames`);
     return summarize(METRICS, windows, (w) => ({ rate: ratePerSecond(w), cpu: cpuPerOp(w) }));
   },
 };
