@@ -1,11 +1,23 @@
 /**
- * Diagnostics, one convention for the server-side packages: each layer has one
- * `node:diagnostics_channel` channel, `switchboard:<layer>` ("engine", "server", "cluster"),
- * carrying `{ event, ...details }` objects, published only while someone subscribes; the same
- * events print as text with `NODE_DEBUG=switchboard-<layer>` (`NODE_DEBUG=switchboard-*` for all).
+ * Diagnostics, one convention for every package: each layer has one name, `switchboard:<layer>`
+ * ("engine", "server", "cluster", and the client's "manager", "socket", ...). On the server it is
+ * a `node:diagnostics_channel` channel carrying `{ event, ...details }` objects, published only
+ * while someone subscribes; and everywhere `DEBUG=switchboard:*` (or a list of names, `*` as a
+ * wildcard, as the `debug` package and Socket.IO read it) prints the same events as text.
  */
 import { channel } from "node:diagnostics_channel";
-import { debuglog } from "node:util";
+import { format } from "node:util";
+
+/** Whether `DEBUG` names `name` (comma- or space-separated names, `*` a wildcard). */
+export function debugEnabled(name: string, setting = process.env.DEBUG): boolean {
+  if (!setting) return false;
+  return setting
+    .split(/[\s,]+/)
+    .filter((p) => p !== "")
+    .some((p) =>
+      new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(name),
+    );
+}
 
 /** Reports one event of a layer; `active` says whether anyone listens (to skip building it). */
 export interface Trace {
@@ -25,16 +37,17 @@ function describe(details: Record<string, unknown>): string {
   return out;
 }
 
-/** The trace of one layer: channel `switchboard:<layer>`, text with `NODE_DEBUG=switchboard-<layer>`. */
+/** The trace of one layer: channel `switchboard:<layer>`, text when `DEBUG` names it. */
 export function tracer(layer: string): Trace {
-  const events = channel(`switchboard:${layer}`);
-  const log = debuglog(`switchboard-${layer}`);
+  const name = `switchboard:${layer}`;
+  const events = channel(name);
+  const print = debugEnabled(name);
   const trace = (event: string, details: Record<string, unknown> = {}): void => {
     if (events.hasSubscribers) events.publish({ event, ...details });
-    if (log.enabled) log("%s%s", event, describe(details));
+    if (print) process.stderr.write(format("%s %s%s\n", name, event, describe(details)));
   };
   return Object.defineProperty(trace, "active", {
-    get: () => events.hasSubscribers || log.enabled,
+    get: () => print || events.hasSubscribers,
   }) as Trace;
 }
 

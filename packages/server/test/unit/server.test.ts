@@ -92,7 +92,7 @@ test("the switchboard:server channel reports connects, disconnects and parse err
   }
 });
 
-test("NODE_DEBUG=switchboard-server prints the same events as text", () => {
+test("DEBUG=switchboard:* prints the same events as text, as the client's DEBUG does", () => {
   const script = `
     import { Server } from "@switchboard/server";
     const io = new Server();
@@ -104,15 +104,19 @@ test("NODE_DEBUG=switchboard-server prints the same events as text", () => {
     {
       cwd: import.meta.dirname,
       encoding: "utf8",
-      env: { ...process.env, NODE_DEBUG: "switchboard-*" },
+      env: { ...process.env, DEBUG: "other,switchboard:*" },
     },
   );
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stderr, /SWITCHBOARD-SERVER \d+: namespace created nsp="\/orders"/);
+  assert.match(run.stderr, /^switchboard:server namespace created nsp="\/orders"$/m);
   const quiet = spawnSync(
     process.execPath,
     ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
-    { cwd: import.meta.dirname, encoding: "utf8", env: { ...process.env, NODE_DEBUG: "" } },
+    {
+      cwd: import.meta.dirname,
+      encoding: "utf8",
+      env: { ...process.env, DEBUG: "switchboard:engine" },
+    },
   );
   assert.equal(quiet.stderr, "");
 });
