@@ -37,8 +37,6 @@ export function pin(pid: number, cpu: number): boolean {
 export interface ServerHandle {
   readonly target: TargetName;
   readonly port: number;
-  /** The child's process id. */
-  readonly pid: number;
   /** CPU and memory now; `gc` runs a full collection first. */
   stats(gc?: boolean): Promise<ServerStats>;
   /** Kills the child and waits for it to exit. */
@@ -133,7 +131,6 @@ function makeHandle(
   return {
     target,
     port,
-    pid: child.pid ?? 0,
     stats(gc = false) {
       const id = nextId++;
       return new Promise((resolve, reject) => {

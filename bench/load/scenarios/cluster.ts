@@ -8,15 +8,15 @@
  * undelivered at any time (lib/pump.ts, as in the broadcast scenario).
  *
  * Per window: deliveries/s and CPU µs per delivery of the two servers and the redis-server
- * together (utime + stime of each, from /proc/<pid>/stat); best window of every round, per
- * metric. Per run: bytes through Redis per broadcast, the growth of `INFO stats`
+ * together (user + system time of each: the servers' `process.cpuUsage()` over IPC, the
+ * redis-server's used_cpu_user + used_cpu_sys of `INFO cpu`, all in µs; /proc/<pid>/stat counts
+ * in 10 ms ticks, too coarse for 1-second windows of a partly idle core); best window of every
+ * round, per metric. Per run: bytes through Redis per broadcast, the growth of `INFO stats`
  * total_net_input_bytes + total_net_output_bytes from before the first broadcast to after the
  * last one was delivered, less the INFO calls' own bytes, over the broadcasts sent (a window
- * holds too few broadcasts, with up to `window` of them in flight at its edges, to divide by). Servers and redis-server share the
- * server core.
+ * holds too few broadcasts, with up to `window` of them in flight at its edges, to divide by).
+ * Servers and redis-server share the server core.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { RedisServer } from "../../../test/support/redis-server.ts";
 import type { Config } from "../lib/config.ts";
@@ -55,39 +55,36 @@ const METRICS: readonly MetricDef[] = [
 /** Targets that have a Redis adapter. */
 const CLUSTER_TARGETS: readonly TargetName[] = ["socket.io", "switchboard"];
 
-/** Clock ticks per second of /proc/<pid>/stat's times. */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
+/** What one reading costs on the wire: its request (`INFO stats cpu`, a RESP array). */
+const INFO_REQUEST_BYTES = Buffer.byteLength("*3\r\n$4\r\nINFO\r\n$5\r\nstats\r\n$3\r\ncpu\r\n");
 
-/** utime + stime of a process (all its threads), in µs. */
-function cpuMicrosOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 (utime) and 15 (stime)
-  return (ticks * 1e6) / CLOCK_TICKS;
+/** One reading of the redis-server. */
+interface RedisReading {
+  /** used_cpu_user + used_cpu_sys, µs. */
+  cpu: number;
+  /** total_net_input_bytes + total_net_output_bytes less what the readings so far cost. */
+  bytes: number;
 }
 
-/** What `INFO stats` costs on the wire: its request (RESP array of two bulk strings). */
-const INFO_REQUEST_BYTES = Buffer.byteLength("*2\r\n$4\r\ninfo\r\n$5\r\nstats\r\n");
-
 /**
- * total_net_input_bytes + total_net_output_bytes of the redis-server, as counted before this
- * call's reply went out, and the size of that reply (a bulk string): what the reading itself
- * adds to the next one.
+ * Reads the redis-server's CPU time and traffic with `INFO stats cpu`. The counters include
+ * the readings' own requests and replies (each reply is counted by the next reading): they are
+ * taken off, so `bytes` is the traffic of everyone else.
  */
-async function redisBytes(info: Redis): Promise<{ total: number; replyBytes: number }> {
-  const text = await info.info("stats");
-  const read = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(text)?.[1]);
-  const length = Buffer.byteLength(text);
-  return {
-    total: read("total_net_input_bytes") + read("total_net_output_bytes"),
-    replyBytes: `$${length}\r\n`.length + length + 2,
+function redisMeter(info: Redis): () => Promise<RedisReading> {
+  let own = 0;
+  let readings = 0;
+  return async () => {
+    const text = (await info.call("INFO", "stats", "cpu")) as string;
+    const read = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1]);
+    const reading = {
+      cpu: (read("used_cpu_user") + read("used_cpu_sys")) * 1e6,
+      bytes: read("total_net_input_bytes") + read("total_net_output_bytes") - own,
+    };
+    if (readings++ > 0) own += INFO_REQUEST_BYTES;
+    const length = Buffer.byteLength(text);
+    own += `$${length}\r\n`.length + length + 2;
+    return reading;
   };
 }
 
@@ -126,7 +123,10 @@ async function untilSubscribed(
 /** One window's figures. */
 interface Snapshot {
   at: number;
+  /** Both servers and the redis-server, µs. */
   cpu: number;
+  /** The redis-server alone, µs. */
+  redisCpu: number;
   delivered: number;
 }
 
@@ -155,20 +155,26 @@ async function runOnce(target: TargetName, config: Config): Promise<TargetOutcom
       return connectClient(server.port, "sio", "/bcast", config.handshakeTimeoutMs);
     });
     await untilSubscribed(info, servers.length, clients, frame);
-    const bytesBefore = await redisBytes(info);
+    const readRedis = redisMeter(info);
+    const first = await readRedis();
     const pump = startPump(clients, frame, window);
-    const pids = [...servers.map((s) => s.pid), redis.pid ?? 0];
-    const snapshot = (): Snapshot => {
-      const cpu = pids.reduce((sum, pid) => sum + cpuMicrosOf(pid), 0);
-      return { at: now(), cpu, delivered: pump.delivered };
+    const snapshot = async (): Promise<Snapshot> => {
+      const [redisNow, ...stats] = await Promise.all([
+        readRedis(),
+        ...servers.map((server) => server.stats()),
+      ]);
+      const serversCpu = stats.reduce((sum, st) => sum + st.cpu.user + st.cpu.system, 0);
+      const cpu = serversCpu + redisNow.cpu;
+      return { at: now(), cpu, redisCpu: redisNow.cpu, delivered: pump.delivered };
     };
     await delay(config.measure.warmupMs);
     const windows: Record<string, number>[] = [];
     const busyShares: number[] = [];
-    let before = snapshot();
+    const redisShares: number[] = [];
+    let before = await snapshot();
     for (let i = 0; i < config.measure.windows; i++) {
       await delay(config.measure.windowMs);
-      const after = snapshot();
+      const after = await snapshot();
       const deliveries = after.delivered - before.delivered;
       if (deliveries > 0) {
         const values = {
@@ -180,20 +186,22 @@ async function runOnce(target: TargetName, config: Config): Promise<TargetOutcom
         busyShares.push(
           Math.round(((after.cpu - before.cpu) / ((after.at - before.at) * 1000)) * 100),
         );
+        redisShares.push(
+          Math.round(((after.redisCpu - before.redisCpu) / (after.cpu - before.cpu)) * 100),
+        );
       }
       before = after;
     }
     await pump.stop(config.drainMs);
-    // Less the first reading's reply and the second one's request: the measurement's own bytes.
-    const bytesAfter = await redisBytes(info);
-    const traffic = bytesAfter.total - bytesBefore.total - bytesBefore.replyBytes;
-    const bytes = (traffic - INFO_REQUEST_BYTES) / pump.sent;
+    const bytes = ((await readRedis()).bytes - first.bytes) / pump.sent;
     assertNoneLost(clients);
     if (pump.wrong > 0) throw new Error(`${pump.wrong} unexpected frames`);
     if (windows.length === 0) throw new Error("nothing delivered in any measurement window");
     const values: Record<string, number> = { ...bestOf(METRICS, windows), bytes };
     const busy = busyShares[windows.findIndex((w) => w.rate === values.rate)];
-    return { ok: true, values, note: `servers + redis-server ${busy}% busy in the fastest window` };
+    const redisShare = redisShares[windows.findIndex((w) => w.cpu === values.cpu)];
+    const note = `servers + redis-server ${busy}% of a core in the fastest window; redis-server ${redisShare}% of the CPU in the leanest`;
+    return { ok: true, values, note };
   } catch (error) {
     return { ok: false, reason: `failed: ${error instanceof Error ? error.message : error}` };
   } finally {
