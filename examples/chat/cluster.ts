@@ -14,8 +14,14 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type RunningNginx, replaceOnce, startDeployNginx } from "../../test/support/nginx.ts";
+import {
+  NGINX,
+  type RunningNginx,
+  replaceOnce,
+  startDeployNginx,
+} from "../../test/support/nginx.ts";
 import { RedisServer } from "../../test/support/redis-server.ts";
 
 const TAGS = ["n1", "n2", "n3"] as const;
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void stopAll(0));
 
   try {
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install nginx`);
     let redisUrl = process.env.REDIS_URL;
     if (!redisUrl) {
       redis = await RedisServer.start();
