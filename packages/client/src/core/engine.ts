@@ -2,7 +2,7 @@
  * EngineClient: one Engine.IO v4 session seen from the client. Opens it by walking the
  * transport ladder (each transport gets `transportTimeout` ms to deliver the open packet, else
  * the next is tried), keeps it alive (answers pings, closes on a ping timeout), buffers writes,
- * and upgrades to a better transport by probing it (`2probe` / `3probe`, pause, `5`).
+ * and upgrades to a better transport by probing it (a {@link ProbeAttempt}).
  *
  * States: opening → open ⇄ upgrading → closed. Only {@link EngineClient.#setState} changes them.
  */
@@ -15,12 +15,14 @@ import {
 import { createDebug } from "./debug.js";
 import { Emitter } from "./emitter.js";
 import { type ClientError, originRefusal, transportError, transportsExhausted } from "./errors.js";
-import { orderLadder, type TransportMemory } from "./ladder.js";
+import { orderLadder, saveTransports, type TransportMemory } from "./ladder.js";
 import type { ResolvedEngineOptions } from "./options.js";
+import { ProbeAttempt } from "./probe.js";
 import type {
   ClientTransport,
   TransportContext,
   TransportFactory,
+  TransportHandlers,
   TransportName,
 } from "./transport.js";
 
@@ -102,8 +104,21 @@ export class EngineClient extends Emitter<EngineEvents> {
   #openTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #handshake: OpenPacketData | undefined;
-  #probe: ClientTransport | undefined;
+  /** The last probe (ended, or in progress). */
+  #probe: ProbeAttempt | undefined;
   #afterDrain: (() => void) | undefined;
+  /**
+   * The callbacks of the session's transport once the session is open: the transport that
+   * opened it, or the one a probe upgraded it to. (A transport that is closed calls nothing.)
+   */
+  readonly #session: TransportHandlers = {
+    onOpen() {},
+    onPacket: (packet) => this.#state !== "closed" && this.#onSessionPacket(packet),
+    onDrain: () => this.#onDrain(),
+    onError: (error) =>
+      this.#finish("transport error", originRefusal(error, this.#origin) ?? error),
+    onClose: () => this.#finish("transport close"),
+  };
 
   constructor(
     endpoint: EngineEndpoint,
@@ -185,6 +200,13 @@ export class EngineClient extends Emitter<EngineEvents> {
     this.#state = state;
   }
 
+  /** Remembers the transport that worked (or stalled) for the next connect, if remembering. */
+  #remember(field: keyof TransportMemory, name: TransportName): void {
+    if (!this.#memory) return;
+    this.#memory[field] = name;
+    saveTransports();
+  }
+
   #context(name: TransportName): TransportContext {
     const o = this.#options;
     return {
@@ -215,32 +237,6 @@ export class EngineClient extends Emitter<EngineEvents> {
 
   // ---- transports -------------------------------------------------------------------------
 
-  /**
-   * Creates a transport whose callbacks drive the session while it is the current transport,
-   * and go to `other` (ladder failure, probe steps) while it is not.
-   */
-  #create(
-    factory: TransportFactory,
-    onFail: (error: Error) => void,
-    probe?: { open(): void; packet(packet: EnginePacket): void },
-  ): ClientTransport {
-    const ended = (error?: Error) => {
-      if (this.transport === t && this.#state !== "opening") {
-        const reason = error ? "transport error" : "transport close";
-        this.#finish(reason, originRefusal(error, this.#origin) ?? error);
-      } else onFail(error ?? transportError("closed"));
-    };
-    const t: ClientTransport = factory.create(this.#context(factory.transportName), {
-      onOpen: () => this.transport !== t && probe?.open(),
-      onPacket: (packet) =>
-        this.transport === t ? this.#onPacket(packet, onFail) : probe?.packet(packet),
-      onDrain: () => this.transport === t && this.#onDrain(),
-      onError: ended,
-      onClose: () => ended(),
-    });
-    return t;
-  }
-
   /** Opening: tries the next transport of the ladder, or fails when none is left. */
   #tryNext(): void {
     if (this.#state !== "opening") return;
@@ -257,6 +253,7 @@ export class EngineClient extends Emitter<EngineEvents> {
     const name = factory.transportName;
     debug("trying", name);
     let transport: ClientTransport | undefined;
+    // This rung failed to open (an error, a close, its timer, a bad handshake): the next one.
     const fail = (error: Error) => {
       if (this.transport !== transport || this.#state !== "opening") return;
       debug("transport", name, "failed to open:", error.message);
@@ -269,8 +266,15 @@ export class EngineClient extends Emitter<EngineEvents> {
       if (this.#refusal) this.#candidates.length = 0;
       this.#tryNext();
     };
+    // The rung's own callbacks until the open packet, then the session's.
+    const handlers: TransportHandlers = {
+      ...this.#session,
+      onPacket: (packet) => this.#onHandshake(packet, handlers, fail),
+      onError: fail,
+      onClose: () => fail(transportError("closed")),
+    };
     try {
-      transport = this.#create(factory, fail);
+      transport = factory.create(this.#context(name), handlers);
     } catch (error) {
       // A constructor that throws (a blocked URL, a missing API) is one more failed rung.
       fail(error as Error);
@@ -283,7 +287,11 @@ export class EngineClient extends Emitter<EngineEvents> {
     );
   }
 
-  #onHandshake(packet: EnginePacket, fail: (error: Error) => void): void {
+  #onHandshake(
+    packet: EnginePacket,
+    handlers: TransportHandlers,
+    fail: (error: Error) => void,
+  ): void {
     let data: OpenPacketData | undefined;
     try {
       data = JSON.parse(packet.data as string) as OpenPacketData;
@@ -293,10 +301,11 @@ export class EngineClient extends Emitter<EngineEvents> {
       return;
     }
     clearTimeout(this.#openTimer);
+    Object.assign(handlers, this.#session);
     this.id = data.sid;
     this.#handshake = data;
     const name = this.transport!.name;
-    if (this.#memory) this.#memory.preferred = name;
+    this.#remember("preferred", name);
     debug("open", data.sid, "on", name);
     this.#setState("open");
     this.emitReserved("open");
@@ -306,12 +315,6 @@ export class EngineClient extends Emitter<EngineEvents> {
   }
 
   // ---- open session ---------------------------------------------------------------------
-
-  #onPacket(packet: EnginePacket, fail: (error: Error) => void): void {
-    if (this.#state === "closed") return;
-    if (this.#state === "opening") this.#onHandshake(packet, fail);
-    else this.#onSessionPacket(packet);
-  }
 
   #onSessionPacket(packet: EnginePacket): void {
     this.#resetPingTimer();
@@ -330,7 +333,7 @@ export class EngineClient extends Emitter<EngineEvents> {
     const hs = this.#handshake!;
     clearTimeout(this.#pingTimer);
     this.#pingTimer = setTimeout(() => {
-      if (this.#memory) this.#memory.demoted = this.transport!.name;
+      this.#remember("demoted", this.transport!.name);
       this.#finish("ping timeout");
     }, hs.pingInterval + hs.pingTimeout);
   }
@@ -372,75 +375,50 @@ export class EngineClient extends Emitter<EngineEvents> {
     if (factory) this.#startProbe(factory);
   }
 
-  /**
-   * Probes a transport: `2probe` / `3probe`, then pause the current one, send `5`, switch. On
-   * failure the current one resumes (it may have stopped polling, or be pausing).
-   */
+  /** Starts a {@link ProbeAttempt} of a transport. */
   #startProbe(factory: TransportFactory): void {
     const name = factory.transportName;
     debug("probing", name);
-    let phase: "probing" | "pausing" | "done" = "probing";
-    const fail = (error: Error) => {
-      if (phase === "done") return;
-      phase = "done";
-      clearTimeout(timer);
-      probe?.close();
-      if (this.#probe === probe) this.#probe = undefined;
-      // The old transport may have stopped polling (a noop after the probe) or be pausing.
-      if (this.#state !== "closed") this.transport!.resume();
-      if (this.#state === "upgrading") {
-        this.#setState("open");
-        this.#flush();
-      }
-      debug("probe failed:", name, error.message);
-      this.#failed.push({ transport: name, message: error.message });
-      this.emitReserved("upgradeError", error);
-      // The next best offer, if any: a stalled stream must not keep the session from one.
-      if (this.#state === "open") this.#maybeProbe(this.#handshake?.upgrades ?? []);
-    };
-    const timer = setTimeout(
-      () => fail(transportError(`${name} probe timeout`)),
-      this.#options.transportTimeout,
-    );
-    let probe: ClientTransport | undefined;
-    const steps = {
-      open: () => {
-        if (phase !== "probing") return;
-        this.transport!.probeSent();
-        probe!.send([{ type: "ping", data: "probe" }]);
-      },
-      packet: (packet: EnginePacket) => {
-        if (phase !== "probing") return;
-        if (packet.type !== "pong" || packet.data !== "probe") {
-          return fail(transportError("probe error"));
-        }
-        clearTimeout(timer);
-        phase = "pausing";
-        this.#setState("upgrading");
-        this.emitReserved("upgrading", probe!);
-        const old = this.transport!;
-        old.pause(() => {
-          if (phase !== "pausing" || this.#state !== "upgrading") return;
-          phase = "done";
-          debug("upgraded to", name);
-          old.close();
-          this.#probe = undefined;
-          this.transport = probe;
-          if (this.#memory) this.#memory.preferred = name;
-          this.#writing = true; // until the upgrade packet drains
-          probe!.send([{ type: "upgrade" }]);
-          this.#setState("open");
-          this.emitReserved("upgrade", probe!);
-        });
-      },
-    };
     try {
-      probe = this.#create(factory, fail, steps);
+      this.#probe = new ProbeAttempt(
+        factory,
+        this.#context(name),
+        this.#options.transportTimeout,
+        this.transport!,
+        {
+          session: this.#session,
+          probed: (transport) => {
+            this.#setState("upgrading");
+            this.emitReserved("upgrading", transport);
+          },
+          upgraded: (transport) => {
+            debug("upgraded to", name);
+            this.transport = transport;
+            this.#remember("preferred", name);
+            this.#writing = true; // until the upgrade packet drains
+            transport.send([{ type: "upgrade" }]);
+            this.#setState("open");
+            this.emitReserved("upgrade", transport);
+          },
+          failed: (error) => this.#probeFailed(name, error),
+        },
+      );
     } catch (error) {
-      fail(error as Error);
-      return;
+      this.#probeFailed(name, error as Error);
     }
-    this.#probe = probe;
+  }
+
+  /** The probe failed: the session stays where it was, and probes the next offer, if any. */
+  #probeFailed(name: TransportName, error: Error): void {
+    if (this.#state === "upgrading") {
+      this.#setState("open");
+      this.#flush();
+    }
+    debug("probe failed:", name, error.message);
+    this.#failed.push({ transport: name, message: error.message });
+    this.emitReserved("upgradeError", error);
+    // A stalled stream must not keep the session from the next best offer.
+    if (this.#state === "open") this.#maybeProbe(this.#handshake?.upgrades ?? []);
   }
 
   // ---- closing --------------------------------------------------------------------------
@@ -452,8 +430,7 @@ export class EngineClient extends Emitter<EngineEvents> {
     clearTimeout(this.#openTimer);
     clearTimeout(this.#pingTimer);
     const transport = this.transport;
-    this.#probe?.close();
-    this.#probe = undefined;
+    this.#probe?.stop();
     this.#writeBuffer = this.#batch = [];
     if (reason !== "forced close" || wasOpening) transport?.close();
     debug("closed:", reason);

@@ -1,7 +1,8 @@
 /**
  * Transport selection memory: per server endpoint, the transport that carried the last session
- * (tried first next time) and the one that last stalled (tried last next time). Kept for the
- * life of the page or process.
+ * (tried first next time) and the one that last stalled (tried last next time). Kept in
+ * `sessionStorage` where there is one, so that it outlives a reload of the page (and stays
+ * with the tab), else in module memory for the life of the process.
  */
 import type { TransportFactory, TransportName } from "./transport.js";
 
@@ -13,17 +14,33 @@ export interface TransportMemory {
   demoted?: TransportName;
 }
 
-let memories: Record<string, TransportMemory> = {};
+/** The `sessionStorage` key of every endpoint's memory (one JSON object). */
+const KEY = "switchboard:transports";
+
+let memories: Record<string, TransportMemory> | undefined | null;
 
 /** The memory of one endpoint (origin + path), created on first use. */
 export function memoryFor(endpoint: string): TransportMemory {
+  // No storage (Node), access refused (privacy settings, a sandbox), or unreadable: start over.
+  try {
+    memories ??= JSON.parse(sessionStorage.getItem(KEY)!);
+  } catch {}
+  memories ??= {};
   memories[endpoint] ??= {};
   return memories[endpoint];
+}
+
+/** Writes the memories down after a change (without storage, or a full one, they stay in memory). */
+export function saveTransports(): void {
+  try {
+    sessionStorage.setItem(KEY, JSON.stringify(memories));
+  } catch {}
 }
 
 /** Forgets every endpoint (tests). */
 export function forgetTransports(): void {
   memories = {};
+  saveTransports();
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   SocketDecoder,
   type SocketPacket,
 } from "@switchboard/protocol";
+import { onPageBack } from "#platform";
 import { Backoff } from "./backoff.js";
 import { createDebug } from "./debug.js";
 import { Emitter, listen as on } from "./emitter.js";
@@ -23,14 +24,25 @@ import {
   resolveManagerOptions,
   type SocketOptions,
 } from "./options.js";
-import { Socket } from "./socket.js";
+import { Socket, type SocketHost } from "./socket.js";
 import type { ClientTransport, TransportFactory } from "./transport.js";
 import { parseUrl } from "./url.js";
 
 const debug = createDebug("manager");
 
-/** States of a {@link Manager}'s connection. */
-export type ManagerState = "closed" | "opening" | "open";
+/**
+ * States of a {@link Manager}'s connection:
+ *
+ * ```
+ * closed ─ open() ─► opening ─► open ─ lost ─► waiting ─ backoff delay, or the page is back ─►
+ *   ▲                   │                        ▲  online / visible ─► reconnecting ─► open
+ *   └── failed, closed, └─ failed ─(reconnection)┘                        │
+ *       reconnection off  or out of attempts ◄─── failed ─► waiting ◄─────┘
+ * ```
+ *
+ * Only `Manager.#setState` changes it.
+ */
+export type ManagerState = "closed" | "opening" | "open" | "waiting" | "reconnecting";
 
 /** Why a manager's connection closed: the engine's reasons, or a packet it could not decode. */
 export type ManagerCloseReason = EngineCloseReason;
@@ -74,7 +86,7 @@ const ACCESSORS = [
 ] as const;
 
 /** One connection to a server, multiplexing namespaces, with automatic reconnection. */
-export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
+export class Manager extends Emitter<ManagerEvents, ManagerEvents> implements SocketHost {
   /**
    * The engine session (the one in use, or the last one) and its transport
    * (`socket.io.engine.transport.name`). Set by `open()`, at once unless `autoConnect` is false,
@@ -90,13 +102,11 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   readonly uri: string;
   /** Options, resolved. */
   opts: ResolvedManagerOptions;
-  /** @internal */
-  _readyState: ManagerState = "closed";
-  /** @internal true while a reconnection is scheduled or running. */
-  _reconnecting = false;
-  #skipReconnect = false;
+  #state: ManagerState = "closed";
+  /** Detaches what follows the engine (and the connect timeout). */
   #subs: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Leaving "waiting": cancels the backoff timer and removes the page listeners. */
+  #stopWaiting = () => {};
   readonly #decoder = new SocketDecoder();
 
   /**
@@ -124,6 +134,17 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     if (this.opts.autoConnect) this.open();
   }
 
+  /** Where the connection is (see {@link ManagerState}). */
+  get readyState(): ManagerState {
+    return this.#state;
+  }
+
+  #setState(state: ManagerState): void {
+    debug("state", this.#state, "->", state);
+    this.#stopWaiting();
+    this.#state = state;
+  }
+
   /** Reads an option, or sets it (re-validated) and returns this. */
   #option<K extends keyof ResolvedManagerOptions>(
     key: K,
@@ -131,7 +152,8 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   ): ResolvedManagerOptions[K] | this {
     if (value === undefined) return this.opts[key];
     this.opts = resolveManagerOptions({ ...this.opts, [key]: value }, []);
-    if (key === "reconnection" && !value) this.#skipReconnect = true;
+    // Turned off while waiting: the scheduled attempt is off too.
+    if (key === "reconnection" && !value && this.#state === "waiting") this.#setState("closed");
     return this;
   }
 
@@ -161,9 +183,29 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     }
   }
 
-  /** Opens the connection (if not open or opening); `callback` gets an error if it fails. */
+  /**
+   * Opens the connection if it is closed (no-op otherwise: while it waits to reconnect, the
+   * reconnection follows); `callback` gets an error if it fails.
+   */
   open(callback?: (error?: Error) => void): this {
-    if (this._readyState !== "closed") return this;
+    if (this.#state === "closed") this.#connect(callback);
+    return this;
+  }
+
+  /** Alias of {@link open}. */
+  connect(callback?: (error?: Error) => void): this {
+    return this.open(callback);
+  }
+
+  /**
+   * Creates an engine: state "opening" (from closed) or "reconnecting" (an attempt). A failed
+   * reconnection attempt schedules the next; a failed open calls `callback`, or, without one,
+   * starts reconnecting (when it was the first try).
+   */
+  #connect(callback?: (error?: Error) => void): void {
+    if (this.#state === "closed") this.#setState("opening");
+    const state = this.#state;
+    const attempt = state === "reconnecting";
     debug("opening", this.uri);
     const engine = new EngineClient(
       { origin: this.uri },
@@ -172,19 +214,26 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     );
     // Its transport is there from its first attempt (a microtask away), before any event.
     this.engine = engine as Manager["engine"];
-    this._readyState = "opening";
-    this.#skipReconnect = false;
     const fail = (error: Error) => {
       this.#cleanup();
-      this._readyState = "closed";
       this.emitReserved("error", error);
-      if (callback) callback(error);
-      else this.#maybeReconnectOnOpen();
+      // A listener may have closed the manager for good (a socket's disconnect() in its
+      // connect_error listener): then nothing follows.
+      const still = this.#state === state;
+      if (still) this.#setState("closed");
+      if (attempt) {
+        if (still) this.#reconnect();
+        this.emitReserved("reconnect_error", error);
+      } else if (callback) callback(error);
+      else if (still && this.backoff.attempts === 0) this.#reconnect();
     };
     this.#subs.push(
       on(engine, "open", () => {
         this.#onOpen();
-        callback?.();
+        if (!attempt) return callback?.();
+        const attempts = this.backoff.attempts;
+        this.backoff.reset();
+        this.emitReserved("reconnect", attempts);
       }),
       on(engine, "error", fail),
     );
@@ -197,19 +246,12 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
       }, timeout);
       this.#subs.push(() => clearTimeout(timer));
     }
-    return this;
-  }
-
-  /** Alias of {@link open}. */
-  connect(callback?: (error?: Error) => void): this {
-    return this.open(callback);
   }
 
   #onOpen(): void {
     this.#cleanup();
-    this._readyState = "open";
-    this.#decoder.reset();
-    const engine = this.engine!;
+    this.#setState("open");
+    const engine = this.engine;
     this.#subs.push(
       on(engine, "ping", () => this.emitReserved("ping")),
       on(engine, "message", (data: string | ArrayBuffer) => this.#onData(data)),
@@ -257,8 +299,14 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     return socket;
   }
 
-  /** @internal Called by a socket that closed: closes the connection once no socket is active. */
-  _destroy(_socket: Socket): void {
+  /** @internal {@link SocketHost._join}: opens unless opening, open or waiting to reconnect. */
+  _join(): boolean {
+    this.open();
+    return this.#state === "open";
+  }
+
+  /** @internal {@link SocketHost._leave}: closes the connection once no socket is active. */
+  _leave(): void {
     for (const nsp in this.nsps) if (this.nsps[nsp]!.active) return;
     this._close();
   }
@@ -271,10 +319,7 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
   /** @internal Closes the connection for good (no reconnection). */
   _close(): void {
     debug("closing");
-    this.#skipReconnect = true;
-    this._reconnecting = false;
-    clearTimeout(this.#timer);
-    this.#onClose("forced close");
+    this.#onClose("forced close", undefined, false);
   }
 
   /** Alias of {@link _close}. */
@@ -288,51 +333,44 @@ export class Manager extends Emitter<ManagerEvents, ManagerEvents> {
     this.#decoder.reset();
   }
 
-  #onClose(reason: ManagerCloseReason, description?: unknown): void {
+  #onClose(reason: ManagerCloseReason, description?: unknown, reconnect = true): void {
     debug("closed:", reason);
     this.#cleanup();
     const engine = this.engine;
     if (engine && engine.readyState !== "closed") engine.close();
     this.backoff.reset();
-    this._readyState = "closed";
+    this.#setState("closed");
     this.emitReserved("close", reason, description);
-    if (this.opts.reconnection && !this.#skipReconnect) this.#reconnect();
+    if (reconnect && this.#state === "closed") this.#reconnect();
   }
 
-  #maybeReconnectOnOpen(): void {
-    if (!this._reconnecting && this.opts.reconnection && this.backoff.attempts === 0) {
-      this.#reconnect();
-    }
-  }
-
+  /** From closed: schedules the next attempt ("waiting"), or gives up. */
   #reconnect(): void {
-    if (this._reconnecting || this.#skipReconnect) return;
+    if (!this.opts.reconnection) return;
     if (this.backoff.attempts >= this.opts.reconnectionAttempts) {
       debug("reconnection failed");
       this.backoff.reset();
       this.emitReserved("reconnect_failed");
-      this._reconnecting = false;
       return;
     }
     const delay = this.backoff.duration();
     debug("reconnecting in", delay, "ms");
-    this._reconnecting = true;
-    this.#timer = setTimeout(() => {
-      if (this.#skipReconnect) return;
-      this.emitReserved("reconnect_attempt", this.backoff.attempts);
-      if (this.#skipReconnect) return;
-      this.open((error) => {
-        if (error) {
-          this._reconnecting = false;
-          this.#reconnect();
-          this.emitReserved("reconnect_error", error);
-        } else {
-          const attempt = this.backoff.attempts;
-          this._reconnecting = false;
-          this.backoff.reset();
-          this.emitReserved("reconnect", attempt);
-        }
-      });
-    }, delay);
+    this.#setState("waiting");
+    const attempt = () => this.#attempt();
+    const timer = setTimeout(attempt, delay);
+    // A page that comes back (online, shown, visible) tries at once.
+    const detach = onPageBack(attempt);
+    this.#stopWaiting = () => {
+      clearTimeout(timer);
+      detach();
+    };
+  }
+
+  /** Waiting → reconnecting: one reconnection attempt. */
+  #attempt(): void {
+    this.#setState("reconnecting");
+    this.emitReserved("reconnect_attempt", this.backoff.attempts);
+    // A listener may have closed the manager.
+    if (this.#state === "reconnecting") this.#connect();
   }
 }

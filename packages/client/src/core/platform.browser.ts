@@ -13,3 +13,21 @@ const NONE: Readonly<NodeOnlyOptions> = Object.freeze({});
 export function platformOptions(_options: ManagerOptions): Readonly<NodeOnlyOptions> {
   return NONE;
 }
+
+const PAGE_BACK = ["online", "pageshow", "visibilitychange"];
+
+/**
+ * Calls `back` whenever the page comes back while it is visible: the network is online again,
+ * the page is shown (also from the back/forward cache), or it becomes visible
+ * (`visibilitychange` bubbles from the document to the window); a hidden page waits until it
+ * is visible. Returns the detach() that removes exactly these listeners. (A worker has no
+ * document: `online` alone fires there.)
+ */
+export function onPageBack(back: () => void): () => void {
+  const listener = () => globalThis.document?.hidden || back();
+  const each = (method: typeof addEventListener) => {
+    for (const type of PAGE_BACK) method(type, listener);
+  };
+  each(addEventListener);
+  return () => each(removeEventListener);
+}

@@ -62,3 +62,8 @@ export function platformOptions(options: ManagerOptions): Readonly<NodeOnlyOptio
   for (const key of NODE_KEYS) if (given[key] !== undefined) out[key] = given[key];
   return Object.freeze(out) as NodeOnlyOptions;
 }
+
+/** Node has no page that goes away and comes back: reconnection follows its backoff timer. */
+export function onPageBack(_back: () => void): () => void {
+  return () => {};
+}

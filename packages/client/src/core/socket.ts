@@ -14,7 +14,7 @@ import {
   listen,
 } from "./emitter.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
-import type { Manager, ManagerCloseReason } from "./manager.js";
+import type { Manager, ManagerCloseReason, ManagerEvents } from "./manager.js";
 import { type ResolvedSocketOptions, resolveSocketOptions, type SocketOptions } from "./options.js";
 
 const debug = createDebug("socket");
@@ -32,6 +32,35 @@ enum T {
   BINARY_EVENT = 5,
   BINARY_ACK = 6,
 }
+
+/**
+ * What a socket may ask of its manager, and all it uses of it (a {@link Manager} implements
+ * it): its events, its `autoConnect` option, whether the connection can write at once, and
+ * three requests.
+ */
+export interface SocketHost extends Pick<Emitter<ManagerEvents>, "on" | "off"> {
+  /** Whether sockets connect when created. */
+  readonly opts: { readonly autoConnect: boolean };
+  /** The connection (a volatile packet goes out only when it is writable). */
+  readonly engine: { readonly writable: boolean } | undefined;
+  /**
+   * A socket wants the connection: opens it unless it is opening, open or waiting to
+   * reconnect. True when it is open (the socket sends its CONNECT now, else on `open`).
+   */
+  _join(): boolean;
+  /** Sends one packet of a socket. */
+  _packet(packet: SocketPacket): void;
+  /** A socket stopped following the manager: the connection closes once none follows it. */
+  _leave(): void;
+}
+
+/**
+ * States of a {@link Socket}: "idle" (not following its manager: created with `autoConnect`
+ * false, or after `disconnect()`, the server's DISCONNECT or a refusal), "connecting"
+ * (following it: its CONNECT is sent, or will be when the connection opens; also while the
+ * manager reconnects), "connected". Only `Socket.#setState` changes it.
+ */
+export type SocketState = "idle" | "connecting" | "connected";
 
 /** Why a socket disconnected (Socket.IO's `DisconnectReason`). */
 export type DisconnectReason = ManagerCloseReason | "io server disconnect" | "io client disconnect";
@@ -52,17 +81,18 @@ const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "ne
 type AnyFn = (...args: unknown[]) => void;
 type AckFn = AnyFn & { withError?: boolean };
 
+/** Modifiers of the next emit (`volatile`, `timeout()`, `compress()`). */
 interface Flags {
   volatile?: boolean;
   compress?: boolean;
   timeout?: number | undefined;
-  fromQueue?: boolean;
 }
 
+/** An emit in the at-least-once queue (`retries`): sent again until acknowledged. */
 interface QueuedPacket {
-  tryCount: number;
-  pending: boolean;
-  args: unknown[];
+  tries: number;
+  /** The event name, its arguments and the queue's own ack callback. */
+  data: unknown[];
   flags: Flags;
 }
 
@@ -77,9 +107,10 @@ export class Socket<
   readonly nsp: string;
   /** Session id in the namespace, while connected. */
   id: string | undefined;
-  /** True while connected to the namespace. */
-  connected = false;
-  /** True when the last connection restored the previous session (state recovery). */
+  /**
+   * True when the last connection restored the previous session (state recovery); a fact of
+   * the last CONNECT, kept after a disconnection, as in socket.io-client.
+   */
   recovered = false;
   /** The auth payload (or function) sent with each CONNECT. */
   auth: SocketOptions["auth"];
@@ -91,22 +122,38 @@ export class Socket<
   _pid: string | undefined;
   /** @internal offset of the last event received, for state recovery */
   _lastOffset: string | undefined;
+  readonly #host: SocketHost;
+  #state: SocketState = "idle";
   readonly #opts: ResolvedSocketOptions;
   readonly #acks = new Map<number, AckFn>();
   #ids = 0;
   #flags: Flags = {};
-  #subs: (() => void)[] | undefined;
+  /** Detaches the manager's listeners (while not idle). */
+  #subs: (() => void)[] = [];
   #queue: QueuedPacket[] = [];
+  /** The queue's head while its ack is awaited. */
+  #awaiting: QueuedPacket | undefined;
   #any: AnyFn[] = [];
   #anyOutgoing: AnyFn[] = [];
 
   constructor(io: Manager, nsp: string, options: SocketOptions = {}) {
     super();
     this.io = io;
+    this.#host = io;
     this.nsp = nsp;
     this.#opts = resolveSocketOptions(options);
     this.auth = options.auth;
     if (io.opts.autoConnect) this.open();
+  }
+
+  #setState(state: SocketState): void {
+    debug("state", this.nsp, this.#state, "->", state);
+    this.#state = state;
+  }
+
+  /** True while connected to the namespace. */
+  get connected(): boolean {
+    return this.#state === "connected";
   }
 
   /** True while disconnected. */
@@ -116,18 +163,17 @@ export class Socket<
 
   /** True while the socket follows its Manager (connected, or trying to). */
   get active(): boolean {
-    return this.#subs !== undefined;
+    return this.#state !== "idle";
   }
 
   /** Connects (no-op when connected or connecting). */
   connect(): this {
     if (this.connected) return this;
-    // An active socket has sent its CONNECT or will on the manager's open: a second one for
-    // the namespace is a protocol error to the server.
-    const sent = this.active;
-    this.#subEvents();
-    if (!this.io._reconnecting) this.io.open();
-    if (!sent && this.io._readyState === "open") this.#onOpen();
+    // A socket that is connecting has sent its CONNECT or will on the manager's open: a
+    // second one for the namespace is a protocol error to the server.
+    const idle = !this.active;
+    if (idle) this.#follow();
+    if (this.#host._join() && idle) this.#onOpen();
     return this;
   }
 
@@ -136,9 +182,10 @@ export class Socket<
     return this.connect();
   }
 
-  #subEvents(): void {
-    if (this.#subs) return;
-    const io = this.io;
+  /** idle → connecting: follows the manager's events. */
+  #follow(): void {
+    this.#setState("connecting");
+    const io = this.#host;
     this.#subs = [
       listen(io, "open", () => this.#onOpen()),
       listen(io, "packet", (packet: SocketPacket) => this.#onPacket(packet)),
@@ -158,7 +205,7 @@ export class Socket<
             : new ClientError(ClientErrorCode.CONNECTION_CLOSED, reason, { cause: description });
           if (!refused) error.description = description;
           this.emitReserved("connect_error", error);
-        }
+        } else if (this.connected) this.#setState("connecting");
         this.#onClose(reason, description);
       }),
     ];
@@ -180,17 +227,20 @@ export class Socket<
     const data: unknown[] = [event, ...args];
     const flags = this.#flags;
     this.#flags = {};
-    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
-      this.#addToQueue(data, flags);
-      return this;
-    }
+    if (this.#opts.retries && !flags.volatile) this.#addToQueue(data, flags);
+    else this.#emitEvent(data, flags);
+    return this;
+  }
+
+  /** Sends (or buffers, or drops if volatile) one event; a function as last element is its ack. */
+  #emitEvent(data: unknown[], flags: Flags): void {
     const packet: SocketPacket = { type: T.EVENT, nsp: this.nsp, data };
     if (typeof data[data.length - 1] === "function") {
       const id = this.#ids++;
       this.#registerAck(id, data.pop() as AnyFn, flags);
       packet.id = id;
     }
-    if (flags.volatile && !(this.connected && this.io.engine?.writable)) {
+    if (flags.volatile && !(this.connected && this.#host.engine?.writable)) {
       debug("volatile packet discarded");
     } else if (this.connected) {
       this.#notifyOutgoing(packet);
@@ -198,7 +248,6 @@ export class Socket<
     } else {
       this.sendBuffer.push(packet);
     }
-    return this;
   }
 
   #registerAck(id: number, ack: AnyFn, flags: Flags): void {
@@ -240,19 +289,15 @@ export class Socket<
     });
   }
 
-  #addToQueue(args: unknown[], flags: Flags): void {
-    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AnyFn) : undefined;
-    const packet: QueuedPacket = {
-      tryCount: 0,
-      pending: false,
-      args,
-      flags: { ...flags, fromQueue: true },
-    };
-    args.push((error: unknown, ...response: unknown[]) => {
+  /** The at-least-once queue: one packet in flight at a time, each sent until acknowledged. */
+  #addToQueue(data: unknown[], flags: Flags): void {
+    const ack = typeof data[data.length - 1] === "function" ? (data.pop() as AnyFn) : undefined;
+    const packet: QueuedPacket = { tries: 0, data, flags };
+    data.push((error: unknown, ...response: unknown[]) => {
       if (packet !== this.#queue[0]) return; // a late answer to an earlier try
       if (error) {
-        if (packet.tryCount > this.#opts.retries) {
-          debug("packet dropped after", packet.tryCount, "tries");
+        if (packet.tries > this.#opts.retries) {
+          debug("packet dropped after", packet.tries, "tries");
           this.#queue.shift();
           ack?.(error);
         }
@@ -260,25 +305,25 @@ export class Socket<
         this.#queue.shift();
         ack?.(null, ...response);
       }
-      packet.pending = false;
+      this.#awaiting = undefined;
       this.#drainQueue();
     });
     this.#queue.push(packet);
     this.#drainQueue();
   }
 
-  #drainQueue(force = false): void {
+  /** Sends the queue's head unless its ack is awaited (`resend`: on connect, send it again). */
+  #drainQueue(resend = false): void {
     const packet = this.#queue[0];
-    if (!this.connected || !packet || (packet.pending && !force)) return;
-    packet.pending = true;
-    packet.tryCount++;
-    this.#flags = packet.flags;
-    (this.emit as (...a: unknown[]) => this).apply(this, packet.args);
+    if (!this.connected || !packet || (this.#awaiting && !resend)) return;
+    this.#awaiting = packet;
+    packet.tries++;
+    this.#emitEvent(packet.data.slice(), packet.flags);
   }
 
   #packet(packet: SocketPacket): void {
     packet.nsp = this.nsp;
-    this.io._packet(packet);
+    this.#host._packet(packet);
   }
 
   #onOpen(): void {
@@ -295,9 +340,9 @@ export class Socket<
     });
   }
 
+  /** Reports a disconnection (the state has changed already). */
   #onClose(reason: DisconnectReason, description?: unknown): void {
     debug("close", this.nsp, reason);
-    this.connected = false;
     this.id = undefined;
     this.emitReserved("disconnect", reason, description);
     this.#clearAcks();
@@ -325,7 +370,7 @@ export class Socket<
       case T.BINARY_EVENT: {
         const args = (data as unknown[]).slice();
         if (packet.id !== undefined) args.push(this.#ack(packet.id));
-        if (this.connected) this.#emitEvent(args);
+        if (this.connected) this.#receive(args);
         else this.receiveBuffer.push(args);
         break;
       }
@@ -365,13 +410,15 @@ export class Socket<
    */
   _onBadPacket(error: Error): void {
     if (!this.active) return;
-    if (this.connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
+    const connected = this.connected;
+    if (connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
     this.destroy();
-    if (this.connected) this.#onClose("parse error", error);
+    if (connected) this.#onClose("parse error", error);
     else this.emitReserved("connect_error", error);
   }
 
-  #emitEvent(args: unknown[]): void {
+  /** Delivers one received event (its ack function last, if any) to the listeners. */
+  #receive(args: unknown[]): void {
     for (const listener of this.#any.slice()) listener.apply(this, args);
     (this.emitReserved as (...a: unknown[]) => void).apply(this, args);
     const last = args[args.length - 1];
@@ -392,8 +439,8 @@ export class Socket<
     this.id = id;
     this.recovered = pid !== undefined && this._pid === pid;
     this._pid = pid;
-    this.connected = true;
-    for (const args of this.receiveBuffer) this.#emitEvent(args);
+    this.#setState("connected");
+    for (const args of this.receiveBuffer) this.#receive(args);
     this.receiveBuffer = [];
     for (const packet of this.sendBuffer) {
       this.#notifyOutgoing(packet);
@@ -406,18 +453,18 @@ export class Socket<
 
   /** Stops following the Manager (which closes once no socket is active). */
   destroy(): void {
-    if (this.#subs) {
-      for (const detach of this.#subs) detach();
-      this.#subs = undefined;
-    }
-    this.io._destroy(this);
+    for (const detach of this.#subs) detach();
+    this.#subs = [];
+    this.#setState("idle");
+    this.#host._leave();
   }
 
   /** Disconnects from the namespace by hand; no reconnection follows. */
   disconnect(): this {
-    if (this.connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
+    const connected = this.connected;
+    if (connected) this.#packet({ type: T.DISCONNECT, nsp: this.nsp });
     this.destroy();
-    if (this.connected) this.#onClose("io client disconnect");
+    if (connected) this.#onClose("io client disconnect");
     return this;
   }
 

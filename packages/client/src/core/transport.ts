@@ -31,7 +31,12 @@ export interface TransportContext {
   readonly node: Readonly<NodeOnlyOptions>;
 }
 
-/** Callbacks a transport calls; the engine client provides them. */
+/**
+ * Callbacks a transport calls; the engine client provides them. It may replace the functions
+ * of the object it handed over when the transport changes hands (a rung of the ladder or a
+ * probe, then the session): call them through that object (`handlers.onPacket(p)`), never
+ * keep one apart. After `close()` a transport calls none of them.
+ */
 export interface TransportHandlers {
   /** The channel is ready to carry packets (for a new session: the open packet will follow). */
   onOpen(): void;

@@ -37,6 +37,8 @@ class WebSocketTransport implements ClientTransport {
     ws.binaryType = ctx.binaryType; // "nodebuffer" (Node, ws) or "arraybuffer" (browsers)
     ws.onopen = () => h.onOpen();
     ws.onmessage = (event) => {
+      // `ws` still delivers while closing: a closed transport calls nothing (the contract).
+      if (this.#closed) return;
       let packet: EnginePacket;
       try {
         packet = decodeEnginePacket(event.data as string, ctx.binaryType);
