@@ -1,4 +1,6 @@
 /** Exports shared by every entry point (everything but the transports and `io`). */
+
+export { BadOptionError, SwitchboardError } from "@switchboard/protocol";
 export { type BackoffParams, backoffDelay } from "./core/backoff.js";
 export { type DebugSink, setDebugSink } from "./core/debug.js";
 export {

@@ -5,6 +5,8 @@
  * server's `Server.errors`) and the HTTP status; the others carry neither.
  */
 
+import { defineErrors, type ErrorEntry, SwitchboardError } from "@switchboard/protocol";
+
 /** Engine.IO's numeric error codes, as sent in the JSON body `{ code, message }`. */
 export const EngineIoErrorCode = {
   UNKNOWN_TRANSPORT: 0,
@@ -28,65 +30,44 @@ export const engineIoErrorMessages: Readonly<Record<EngineIoErrorCode, string>> 
   5: "Unsupported protocol version",
 });
 
-/** One catalogue entry. */
-export interface EngineErrorEntry {
+/** One catalogue entry: the shape every package declares its entries in. */
+export type EngineErrorEntry = ErrorEntry & {
   /** Stable machine-readable code, `SB_ERR_` + the entry's key. */
   readonly code: `SB_ERR_${string}`;
-  /** Engine.IO's numeric code, for entries that refuse an HTTP request. */
-  readonly engineCode?: EngineIoErrorCode;
-  /** HTTP status of the refusal, for entries that refuse an HTTP request. */
-  readonly status?: number;
-  /** Default human-readable message. */
-  readonly message: string;
-}
+};
 
-function entry<K extends string>(
-  key: K,
-  message: string,
-  engineCode?: EngineIoErrorCode,
-  status?: number,
-): EngineErrorEntry & { code: `SB_ERR_${K}` } {
-  const code = `SB_ERR_${key}` as `SB_ERR_${K}`;
-  const out: EngineErrorEntry & { code: `SB_ERR_${K}` } = { code, message };
-  if (engineCode !== undefined) Object.assign(out, { engineCode, status });
-  return Object.freeze(out);
+/** A refusal of an HTTP request: Engine.IO's numeric code and the HTTP status with the message. */
+function refusal(message: string, engineCode: EngineIoErrorCode, status: number) {
+  return { message, engineCode, status };
 }
 
 /** Every error the engine reports, by name. */
-export const EngineErrors = Object.freeze({
+export const EngineErrors = defineErrors({
   // Refusals of an HTTP request (handshake, poll, POST, upgrade), with Engine.IO's codes.
-  UNKNOWN_TRANSPORT: entry("UNKNOWN_TRANSPORT", "Transport unknown", 0, 400),
-  UNKNOWN_SID: entry("UNKNOWN_SID", "Session ID unknown", 1, 400),
-  BAD_HANDSHAKE_METHOD: entry("BAD_HANDSHAKE_METHOD", "Bad handshake method", 2, 400),
-  BAD_REQUEST: entry("BAD_REQUEST", "Bad request", 3, 400),
-  TRANSPORT_MISMATCH: entry("TRANSPORT_MISMATCH", "Bad request", 3, 400),
-  UPGRADE_REFUSED: entry("UPGRADE_REFUSED", "Bad request", 3, 400),
-  POLL_OVERLAP: entry("POLL_OVERLAP", "Bad request", 3, 400),
-  PAYLOAD_TOO_LARGE: entry("PAYLOAD_TOO_LARGE", "Bad request", 3, 413),
-  MIDDLEWARE_FAILURE: entry("MIDDLEWARE_FAILURE", "Bad request", 3, 400),
-  TRANSPORT_CLOSED: entry("TRANSPORT_CLOSED", "Bad request", 3, 400),
-  FORBIDDEN: entry("FORBIDDEN", "Forbidden", 4, 403),
-  ORIGIN_REFUSED: entry("ORIGIN_REFUSED", "Forbidden", 4, 403),
-  HOST_REFUSED: entry("HOST_REFUSED", "Forbidden", 4, 403),
-  DRAINING: entry("DRAINING", "Bad request", 3, 503),
-  UNSUPPORTED_PROTOCOL_VERSION: entry(
-    "UNSUPPORTED_PROTOCOL_VERSION",
-    "Unsupported protocol version",
-    5,
-    400,
-  ),
+  UNKNOWN_TRANSPORT: refusal("Transport unknown", 0, 400),
+  UNKNOWN_SID: refusal("Session ID unknown", 1, 400),
+  BAD_HANDSHAKE_METHOD: refusal("Bad handshake method", 2, 400),
+  BAD_REQUEST: refusal("Bad request", 3, 400),
+  TRANSPORT_MISMATCH: refusal("Bad request", 3, 400),
+  UPGRADE_REFUSED: refusal("Bad request", 3, 400),
+  POLL_OVERLAP: refusal("Bad request", 3, 400),
+  PAYLOAD_TOO_LARGE: refusal("Bad request", 3, 413),
+  MIDDLEWARE_FAILURE: refusal("Bad request", 3, 400),
+  TRANSPORT_CLOSED: refusal("Bad request", 3, 400),
+  FORBIDDEN: refusal("Forbidden", 4, 403),
+  ORIGIN_REFUSED: refusal("Forbidden", 4, 403),
+  HOST_REFUSED: refusal("Forbidden", 4, 403),
+  DRAINING: refusal("Bad request", 3, 503),
+  UNSUPPORTED_PROTOCOL_VERSION: refusal("Unsupported protocol version", 5, 400),
   // Causes of a session close (the `description` of the "close" event).
-  PARSE_ERROR: entry("PARSE_ERROR", "A packet could not be decoded"),
-  TRANSPORT_ERROR: entry("TRANSPORT_ERROR", "The transport failed"),
-  POLL_ABORTED: entry("POLL_ABORTED", "A pending poll was closed by the client"),
-  UPGRADE_TIMEOUT: entry("UPGRADE_TIMEOUT", "The upgrade did not complete in time"),
-  UPGRADE_FAILED: entry("UPGRADE_FAILED", "The upgrade probe failed"),
+  PARSE_ERROR: { message: "A packet could not be decoded" },
+  TRANSPORT_ERROR: { message: "The transport failed" },
+  POLL_ABORTED: { message: "A pending poll was closed by the client" },
+  UPGRADE_TIMEOUT: { message: "The upgrade did not complete in time" },
+  UPGRADE_FAILED: { message: "The upgrade probe failed" },
   // Programming errors.
-  BAD_OPTION: entry("BAD_OPTION", "An option has an impossible value"),
-  UNSUPPORTED_OPTION: entry(
-    "UNSUPPORTED_OPTION",
-    "An option Engine.IO accepts that this engine does not support",
-  ),
+  BAD_OPTION: { message: "An option has an impossible value" },
+  UNSUPPORTED_OPTION: { message: "An option Engine.IO accepts that this engine does not support" },
 });
 
 /** The name of one catalogue entry. */
@@ -95,10 +76,10 @@ export type EngineErrorName = keyof typeof EngineErrors;
 export type EngineErrorCode = (typeof EngineErrors)[EngineErrorName]["code"];
 
 /** An error from the engine's catalogue. */
-export class EngineError extends Error {
+export class EngineError extends SwitchboardError {
   override readonly name = "EngineError";
-  /** Stable code, e.g. `SB_ERR_UNKNOWN_SID`. */
-  readonly code: EngineErrorCode;
+  /** Stable machine-readable code, one of this catalogue's (`SB_ERR_` + its key). */
+  declare readonly code: EngineErrorCode;
   /** Engine.IO's numeric code when this error refuses an HTTP request. */
   readonly engineCode: EngineIoErrorCode | undefined;
   /** HTTP status when this error refuses an HTTP request. */
@@ -113,9 +94,8 @@ export class EngineError extends Error {
     options?: { cause?: unknown },
   ) {
     const e: EngineErrorEntry = EngineErrors[name];
-    super(message ?? e.message, options);
-    this.code = e.code as EngineErrorCode;
-    this.engineCode = e.engineCode;
+    super(e.code, message ?? e.message, options);
+    this.engineCode = e.engineCode as EngineIoErrorCode | undefined;
     this.status = e.status;
     this.context = Object.freeze({ name, ...context });
   }

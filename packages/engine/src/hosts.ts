@@ -4,7 +4,9 @@
  * both `Host` and `Origin`, and so would count as same-origin. Naming the hosts this server
  * answers for closes that: a request for any other `Host` is refused (403) before anything.
  */
+
 import type { IncomingMessage } from "node:http";
+import { BadOptionError } from "@switchboard/protocol";
 import { EngineError } from "./errors.js";
 
 /** The hostname of a `Host` header, lower-cased, without its port ("[::1]" keeps brackets). */
@@ -24,7 +26,7 @@ export function resolveAllowedHosts(
 ): ReadonlySet<string> | undefined {
   if (hosts === undefined) return undefined;
   if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string" || h === "")) {
-    throw new EngineError("BAD_OPTION", "allowedHosts must be an array of host names");
+    throw new BadOptionError("allowedHosts must be an array of host names");
   }
   return new Set(hosts.map(hostnameOf));
 }

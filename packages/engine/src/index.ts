@@ -3,6 +3,8 @@
  * and this project's SSE, JSONP and iframe-streaming transports, with upgrade, heartbeat,
  * limits, CORS and origin policy. See README.md.
  */
+
+export { BadOptionError, SwitchboardError } from "@switchboard/protocol";
 export type { CorsOptions, CustomOrigin, OriginVerdict, StaticOrigin } from "./cors.js";
 export { checkOrigin, isOriginAllowed, isSameOrigin } from "./cors.js";
 export {

@@ -2,8 +2,10 @@
  * The engine's options: what a user may pass, their defaults, and the one function that resolves
  * them (user values over frozen defaults, impossible values refused with SB_ERR_BAD_OPTION).
  */
+
 import type { IncomingMessage } from "node:http";
 import type { ZlibOptions } from "node:zlib";
+import { BadOptionError } from "@switchboard/protocol";
 import { WebSocketServer } from "ws";
 import type { CorsOptions } from "./cors.js";
 import { EngineError } from "./errors.js";
@@ -211,21 +213,21 @@ export const engineDefaults = Object.freeze({
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new EngineError("BAD_OPTION", `${name} must be a positive number, got ${value}`);
+    throw new BadOptionError(`${name} must be a positive number, got ${value}`);
   }
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
-    throw new EngineError("BAD_OPTION", `${name} must be a number >= 0, got ${value}`);
+    throw new BadOptionError(`${name} must be a number >= 0, got ${value}`);
   }
   return value;
 }
 
 /** `"/x"` and `"/x/"` both become `"/x/"`. */
 export function normalizePath(path: string): string {
-  if (!path.startsWith("/")) throw new EngineError("BAD_OPTION", `path must start with "/"`);
+  if (!path.startsWith("/")) throw new BadOptionError(`path must start with "/"`);
   return path.endsWith("/") ? path : `${path}/`;
 }
 
@@ -233,7 +235,7 @@ const NODE_TAG = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * Merges user options over the defaults, once. Never mutates `options`.
- * @throws EngineError SB_ERR_BAD_OPTION for impossible values
+ * @throws BadOptionError (SB_ERR_BAD_OPTION) for impossible values
  */
 export function resolveEngineOptions(
   options: EngineOptions = {},
@@ -242,23 +244,23 @@ export function resolveEngineOptions(
   const d = engineDefaults;
   refuseUnsupported(options);
   const transports = Object.freeze([...(options.transports ?? d.transports)]);
-  if (transports.length === 0) throw new EngineError("BAD_OPTION", "transports is empty");
+  if (transports.length === 0) throw new BadOptionError("transports is empty");
   for (const t of transports) {
-    if (!knownTransports.has(t)) throw new EngineError("BAD_OPTION", `Unknown transport "${t}"`);
+    if (!knownTransports.has(t)) throw new BadOptionError(`Unknown transport "${t}"`);
   }
   const compression = options.httpCompression ?? true;
   const deflate = options.perMessageDeflate ?? false;
   const cookie = options.cookie ?? false;
   const nodeTag = options.nodeTag;
   if (nodeTag !== undefined && !NODE_TAG.test(nodeTag)) {
-    throw new EngineError("BAD_OPTION", "nodeTag must be 1-32 characters of [A-Za-z0-9_-]");
+    throw new BadOptionError("nodeTag must be 1-32 characters of [A-Za-z0-9_-]");
   }
   const cookieOptions = typeof cookie === "object" ? cookie : {};
   const { threshold: _h, ...zlibOptions } = typeof compression === "object" ? compression : {};
   const deflateOptions = typeof deflate === "object" ? deflate : {};
   const addTrailingSlash = options.addTrailingSlash;
   if (addTrailingSlash !== undefined && typeof addTrailingSlash !== "boolean") {
-    throw new EngineError("BAD_OPTION", "addTrailingSlash must be a boolean");
+    throw new BadOptionError("addTrailingSlash must be a boolean");
   }
   const streamHeartbeat = options.streamHeartbeat ?? d.streamHeartbeat;
   return Object.freeze({

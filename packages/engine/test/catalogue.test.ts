@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { BadOptionError } from "@switchboard/protocol";
 import {
   EngineError,
   EngineErrors,
@@ -23,7 +24,11 @@ describe("error catalogue", () => {
         assert.equal(entry.status, undefined, name);
         continue;
       }
-      assert.equal(entry.message, engineIoErrorMessages[entry.engineCode], name);
+      assert.equal(
+        entry.message,
+        engineIoErrorMessages[entry.engineCode as EngineIoErrorCode],
+        name,
+      );
       const expected =
         entry.engineCode === EngineIoErrorCode.FORBIDDEN
           ? 403
@@ -121,7 +126,7 @@ describe("options", () => {
     test(`refuses ${name} with SB_ERR_BAD_OPTION`, () => {
       assert.throws(
         () => resolveEngineOptions(options, known),
-        (err: EngineError) => err instanceof EngineError && err.code === "SB_ERR_BAD_OPTION",
+        (err: Error) => err instanceof BadOptionError && err.code === "SB_ERR_BAD_OPTION",
       );
     });
   }

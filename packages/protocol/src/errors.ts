@@ -1,12 +1,79 @@
 /**
- * The protocol package's error catalogue. Every failure of a codec is a `ProtocolError` whose
+ * Errors, one shape for every package: a {@link SwitchboardError} has a stable `code`
+ * (`SB_ERR_` + its catalogue key) beside its message, and each package declares its catalogue
+ * the same way, each entry with its default message and, where it refuses an HTTP request,
+ * Engine.IO's numeric code and the HTTP status ({@link ErrorEntry}). One class serves every
+ * package for options with impossible values: {@link BadOptionError}.
+ *
+ * Then the protocol package's own catalogue: every failure of a codec is a `ProtocolError` whose
  * `code` names one entry here; nothing else is ever thrown for bad input.
  */
 
+/** Base class of every error a Switchboard package raises. */
+export class SwitchboardError extends Error {
+  /** Stable machine-readable code, `SB_ERR_` + the catalogue key, e.g. `SB_ERR_BAD_JSON`. */
+  readonly code: `SB_ERR_${string}`;
+
+  constructor(code: `SB_ERR_${string}`, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** An option with an impossible value, in any package (`SB_ERR_BAD_OPTION`); the message names it. */
+export class BadOptionError extends SwitchboardError {
+  /** Always `"BadOptionError"`. */
+  override readonly name = "BadOptionError";
+  /** Stable machine-readable code, one of this catalogue's (`SB_ERR_` + its key). */
+  declare readonly code: "SB_ERR_BAD_OPTION";
+
+  constructor(message: string) {
+    super("SB_ERR_BAD_OPTION", message);
+  }
+}
+
+/** One catalogue entry, as every package declares it. */
+export interface ErrorEntry {
+  /** The default human-readable message. */
+  readonly message: string;
+  /** Engine.IO's numeric error code, for an entry that refuses an HTTP request. */
+  readonly engineCode?: number;
+  /** The HTTP status of that refusal. */
+  readonly status?: number;
+}
+
+/** A declared catalogue: each entry with its `code`, `SB_ERR_` + its key. */
+export type ErrorCatalogue<C extends Record<string, ErrorEntry>> = {
+  readonly [K in keyof C & string]: ErrorEntry & C[K] & { readonly code: `SB_ERR_${K}` };
+};
+
+/** Declares a package's catalogue: adds each entry's code (`SB_ERR_` + key) and freezes it. */
+export function defineErrors<const C extends Record<string, ErrorEntry>>(
+  entries: C,
+): ErrorCatalogue<C> {
+  const out: Record<string, ErrorEntry & { code: string }> = {};
+  for (const key of Object.keys(entries)) {
+    out[key] = Object.freeze({ ...entries[key], code: `SB_ERR_${key}` }) as ErrorEntry & {
+      code: string;
+    };
+  }
+  return Object.freeze(out) as ErrorCatalogue<C>;
+}
+
+/** The codes of a catalogue by key: `codesOf(c).BAD_JSON` is `"SB_ERR_BAD_JSON"`. */
+export function codesOf<C extends Record<string, ErrorEntry>>(
+  catalogue: ErrorCatalogue<C>,
+): { readonly [K in keyof C & string]: `SB_ERR_${K}` } {
+  return Object.freeze(
+    Object.fromEntries(Object.entries(catalogue).map(([key, entry]) => [key, entry.code])),
+  ) as { readonly [K in keyof C & string]: `SB_ERR_${K}` };
+}
+
 /**
  * The catalogue, as documentation: each key, its code (`SB_ERR_` + key) and when it is thrown.
- * The object is built from the keys at load time, so a bundle carries each key once instead of
- * the key and its code.
+ * Unlike the other packages' catalogues (declared with {@link defineErrors}), this one is in the
+ * browser bundle: its messages are the keys in words and the object is built from the keys at
+ * load time, so the bundle carries each key once instead of the key, its code and a message.
  */
 interface ProtocolErrorCodes {
   /** An engine packet whose type is not one of the seven of Engine.IO v4. */
@@ -35,8 +102,6 @@ interface ProtocolErrorCodes {
   readonly MISSING_ATTACHMENT: "SB_ERR_MISSING_ATTACHMENT";
   /** A value the encoder cannot put on the wire (bad namespace, bad ack id, bad type). */
   readonly UNENCODABLE: "SB_ERR_UNENCODABLE";
-  /** A codec option out of its range. */
-  readonly BAD_OPTION: "SB_ERR_BAD_OPTION";
 }
 
 /** Every key of the catalogue, once (the compiler checks that none is missing or unknown). */
@@ -54,7 +119,6 @@ const keys = {
   UNEXPECTED_ATTACHMENT: 0,
   MISSING_ATTACHMENT: 0,
   UNENCODABLE: 0,
-  BAD_OPTION: 0,
 } satisfies Record<keyof ProtocolErrorCodes, 0>;
 
 /** Stable codes of every error the codecs throw (frozen): `ProtocolErrorCode.BAD_JSON` is `"SB_ERR_BAD_JSON"`. */
@@ -67,11 +131,11 @@ export const ProtocolErrorCode: ProtocolErrorCodes = Object.freeze(
 export type ProtocolErrorCode = ProtocolErrorCodes[keyof ProtocolErrorCodes];
 
 /** Thrown by every codec in this package for input it cannot accept. */
-export class ProtocolError extends Error {
+export class ProtocolError extends SwitchboardError {
   /** Always `"ProtocolError"`. */
   override readonly name = "ProtocolError";
-  /** Stable machine-readable code, e.g. `SB_ERR_BAD_JSON`. */
-  readonly code: ProtocolErrorCode;
+  /** Stable machine-readable code, one of this catalogue's (`SB_ERR_` + its key). */
+  declare readonly code: ProtocolErrorCode;
   /**
    * Set by the decoder when only one packet is bad and the stream is intact: the namespace
    * that packet was for. Its header was read and the decoder is ready for the next packet, so
@@ -81,8 +145,7 @@ export class ProtocolError extends Error {
   declare nsp?: string;
 
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -25,7 +25,17 @@ export {
   type PacketData,
   RECORD_SEPARATOR,
 } from "./engine.js";
-export { isProtocolError, ProtocolError, ProtocolErrorCode } from "./errors.js";
+export {
+  BadOptionError,
+  codesOf,
+  defineErrors,
+  type ErrorCatalogue,
+  type ErrorEntry,
+  isProtocolError,
+  ProtocolError,
+  ProtocolErrorCode,
+  SwitchboardError,
+} from "./errors.js";
 export {
   defaultSocketCodecLimits,
   type EncodedSocketPacket,

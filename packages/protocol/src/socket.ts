@@ -5,7 +5,7 @@
  * encoding".
  */
 import type { BinaryData } from "./bytes.js";
-import { type ProtocolError, protocolError } from "./errors.js";
+import { BadOptionError, type ProtocolError, protocolError } from "./errors.js";
 
 /** Socket packet types and their wire digits. */
 export const SocketPacketType = {
@@ -62,7 +62,7 @@ export const defaultSocketCodecLimits: Readonly<Required<SocketCodecLimits>> = O
 /**
  * Merges `options` over the defaults and checks them; never mutates `options`. Options that set
  * nothing (a server's default `{}`) give the shared default object: no copy per decoder.
- * @throws ProtocolError (`SB_ERR_BAD_OPTION`) for a limit that is not a positive integer
+ * @throws BadOptionError (`SB_ERR_BAD_OPTION`) for a limit that is not a positive integer
  */
 export function resolveLimits(options: SocketCodecLimits | undefined): Required<SocketCodecLimits> {
   if (options?.maxAttachments === undefined && options?.maxDepth === undefined) {
@@ -79,11 +79,11 @@ export function resolveLimits(options: SocketCodecLimits | undefined): Required<
 
 /**
  * `value` if it is a positive safe integer.
- * @throws ProtocolError (`SB_ERR_BAD_OPTION`) otherwise, naming the option
+ * @throws BadOptionError (`SB_ERR_BAD_OPTION`) otherwise, naming the option
  */
 export function checkLimit(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw protocolError("BAD_OPTION", `${name} ${String(value)} (a positive integer)`);
+    throw new BadOptionError(`bad option: ${name} ${String(value)} (a positive integer)`);
   }
   return value;
 }

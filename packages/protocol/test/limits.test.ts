@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultSocketCodecLimits, resolveLimits } from "../src/socket.ts";
-import { throwsCode } from "./helpers.ts";
+import { throwsBadOption, throwsCode } from "./helpers.ts";
 
 test("no options, or options that set nothing, give the shared default limits", () => {
   assert.equal(resolveLimits(undefined), defaultSocketCodecLimits);
@@ -17,6 +17,6 @@ test("options that set a limit are merged over the defaults, frozen", () => {
 });
 
 test("a bad limit throws", () => {
-  throwsCode(() => resolveLimits({ maxDepth: 0 }), "SB_ERR_BAD_OPTION");
-  throwsCode(() => resolveLimits({ maxAttachments: 1.5 }), "SB_ERR_BAD_OPTION");
+  throwsBadOption(() => resolveLimits({ maxDepth: 0 }));
+  throwsBadOption(() => resolveLimits({ maxAttachments: 1.5 }));
 });

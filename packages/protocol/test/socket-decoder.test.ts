@@ -9,7 +9,7 @@ import {
   SocketDecoder,
   SocketPacketType,
 } from "@switchboard/protocol";
-import { throwsCode } from "./helpers.ts";
+import { throwsBadOption, throwsCode } from "./helpers.ts";
 
 const { CONNECT, DISCONNECT, EVENT, BINARY_EVENT } = SocketPacketType;
 
@@ -257,15 +257,10 @@ describe("SocketDecoder: waiting for attachments", () => {
 
   test("options are validated, defaulted with ??, and the caller's object is left alone", () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "3", 2 ** 53]) {
-      throwsCode(
-        () => new SocketDecoder({ maxAttachments: bad as never }),
-        ProtocolErrorCode.BAD_OPTION,
-      );
-      throwsCode(() => new SocketDecoder({ maxDepth: bad as never }), ProtocolErrorCode.BAD_OPTION);
-      throwsCode(
-        () =>
-          encodeSocketPacket({ type: EVENT, nsp: "/", data: ["e"] }, { maxDepth: bad as never }),
-        ProtocolErrorCode.BAD_OPTION,
+      throwsBadOption(() => new SocketDecoder({ maxAttachments: bad as never }));
+      throwsBadOption(() => new SocketDecoder({ maxDepth: bad as never }));
+      throwsBadOption(() =>
+        encodeSocketPacket({ type: EVENT, nsp: "/", data: ["e"] }, { maxDepth: bad as never }),
       );
     }
     const options = Object.freeze({ maxAttachments: undefined, maxDepth: 3 });

@@ -7,7 +7,7 @@ import {
   type SocketPacket,
   SocketPacketType,
 } from "@switchboard/protocol";
-import { throwsCode } from "./helpers.ts";
+import { throwsBadOption, throwsCode } from "./helpers.ts";
 
 const { CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK } =
   SocketPacketType;
@@ -118,7 +118,7 @@ describe("socket packet encoding", () => {
     assert.equal(hasBinary({ toJSON: () => [new ArrayBuffer(1)] }), true);
     assert.equal(hasBinary("x"), false);
     for (const depth of [0, -1, 1.5, Number.NaN]) {
-      throwsCode(() => hasBinary([], depth), ProtocolErrorCode.BAD_OPTION);
+      throwsBadOption(() => hasBinary([], depth));
     }
   });
 });

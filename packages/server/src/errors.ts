@@ -1,48 +1,56 @@
 /**
- * The server package's error catalogue. Every error this package throws or hands to a callback
- * is a `ServerError` whose `code` names one entry of {@link ServerErrorCode}; the table
- * {@link serverErrors} gives each entry's class name and default message.
+ * The server package's error catalogue, declared as every package declares its own
+ * (`defineErrors` of @switchboard/protocol). Every error this package throws or hands to a
+ * callback is a `ServerError` whose `code` names one entry, or the `BadOptionError` all packages
+ * share; the table {@link serverErrors} gives each entry's class.
  */
+import { BadOptionError, codesOf, defineErrors, SwitchboardError } from "@switchboard/protocol";
 
-/** Stable codes of every error the server raises. */
-export const ServerErrorCode = {
+export { BadOptionError, SwitchboardError };
+
+/** The server's catalogue: each entry's default message; its code is `SB_ERR_` + its key. */
+export const ServerErrors = defineErrors({
   /** An event name that Socket.IO reserves ("connect", "disconnect", ...) was emitted. */
-  RESERVED_EVENT: "SB_ERR_RESERVED_EVENT",
+  RESERVED_EVENT: { message: "a reserved event name was emitted" },
   /** An acknowledgement did not arrive within the `timeout(ms)` given. */
-  ACK_TIMEOUT: "SB_ERR_ACK_TIMEOUT",
-  /** A server option out of its range or of the wrong type. */
-  BAD_OPTION: "SB_ERR_BAD_OPTION",
+  ACK_TIMEOUT: { message: "operation has timed out" },
+  /** A server option out of its range or of the wrong type ({@link BadOptionError}). */
+  BAD_OPTION: { message: "an option has an impossible value" },
   /** The client asked for a namespace that does not exist (wire message "Invalid namespace"). */
-  INVALID_NAMESPACE: "SB_ERR_INVALID_NAMESPACE",
+  INVALID_NAMESPACE: { message: "Invalid namespace" },
   /**
    * A well-formed packet the server may not accept in this state (a second CONNECT, an EVENT
    * before CONNECT, a reserved event name, a CONNECT_ERROR from a client). The connection is
    * closed with the disconnect reason "parse error".
    */
-  PROTOCOL_VIOLATION: "SB_ERR_PROTOCOL_VIOLATION",
+  PROTOCOL_VIOLATION: { message: "a packet the server may not accept in this state" },
   /** `io.engine` was read before the server was attached to or bound to an engine. */
-  NOT_ATTACHED: "SB_ERR_NOT_ATTACHED",
-  /** A request to the other nodes of a cluster (fetchSockets, serverSideEmit with acks, ...) did
-   * not get every expected response within the adapter's `requestsTimeout`. */
-  CLUSTER_TIMEOUT: "SB_ERR_CLUSTER_TIMEOUT",
+  NOT_ATTACHED: { message: "The server has no engine: call attach() or bind() first" },
+  /**
+   * A request to the other nodes of a cluster (fetchSockets, serverSideEmit with acks, ...) did
+   * not get every expected response within the adapter's `requestsTimeout`.
+   */
+  CLUSTER_TIMEOUT: { message: "timeout reached while waiting for responses" },
   /** A cluster adapter could not publish to its bus (e.g. Redis unreachable). */
-  CLUSTER_PUBLISH: "SB_ERR_CLUSTER_PUBLISH",
+  CLUSTER_PUBLISH: { message: "could not publish to the cluster" },
   /** A cluster adapter closed while a request to the other nodes was still waiting. */
-  CLUSTER_CLOSED: "SB_ERR_CLUSTER_CLOSED",
-} as const;
+  CLUSTER_CLOSED: { message: "the adapter closed while waiting for responses" },
+});
+
+/** Stable codes of every error the server raises: `ServerErrorCode.ACK_TIMEOUT` is `"SB_ERR_ACK_TIMEOUT"`. */
+export const ServerErrorCode = codesOf(ServerErrors);
 
 /** One of the codes in {@link ServerErrorCode}. */
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
-/** Base class of every error raised by `@switchboard/server`. */
-export class ServerError extends Error {
+/** Base class of every error raised by `@switchboard/server` (bad options: {@link BadOptionError}). */
+export class ServerError extends SwitchboardError {
   override readonly name: string = "ServerError";
-  /** Stable machine-readable code, e.g. `SB_ERR_ACK_TIMEOUT`. */
-  readonly code: ServerErrorCode;
+  /** Stable machine-readable code, one of this catalogue's (`SB_ERR_` + its key). */
+  declare readonly code: ServerErrorCode;
 
   constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 
@@ -59,14 +67,6 @@ export class AckTimeoutError extends ServerError {
   override readonly name = "AckTimeoutError";
   constructor() {
     super(ServerErrorCode.ACK_TIMEOUT, "operation has timed out");
-  }
-}
-
-/** A server option was invalid. */
-export class BadOptionError extends ServerError {
-  override readonly name = "BadOptionError";
-  constructor(message: string) {
-    super(ServerErrorCode.BAD_OPTION, message);
   }
 }
 
@@ -173,4 +173,8 @@ export const serverErrors = [
     code: ServerErrorCode.CLUSTER_CLOSED,
     make: () => new ClusterClosedError("fetchSockets"),
   },
-] as const satisfies readonly { name: string; code: ServerErrorCode; make: () => ServerError }[];
+] as const satisfies readonly {
+  name: string;
+  code: ServerErrorCode;
+  make: () => ServerError | BadOptionError;
+}[];

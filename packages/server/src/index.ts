@@ -59,6 +59,8 @@ export {
   ReservedEventError,
   ServerError,
   ServerErrorCode,
+  ServerErrors,
+  SwitchboardError,
   serverErrors,
 } from "./errors.js";
 export type { Handshake } from "./handshake.js";

@@ -4,6 +4,8 @@
  * Socket.IO applications test for ("timeout", "operation has timed out", …) are kept.
  */
 
+import { SwitchboardError } from "@switchboard/protocol";
+
 /** Each entry of the catalogue with its default message; its code is `SB_ERR_` + the key. */
 const catalogue = {
   /** The manager's `timeout` passed before the connection opened. */
@@ -27,7 +29,8 @@ const catalogue = {
   RESERVED_EVENT: "reserved event name",
   /**
    * An option out of its range, or one socket.io-client accepts that this client does not
-   * implement (the message names it and says why), instead of ignoring it.
+   * implement (the message names it and says why), instead of ignoring it. Thrown as the
+   * `BadOptionError` of @switchboard/protocol, which every package uses.
    */
   BAD_OPTION: "invalid option",
   /**
@@ -52,12 +55,12 @@ export function clientErrorMessage(code: ClientErrorCode): string {
   return catalogue[code.slice(7) as CatalogueKey];
 }
 
-/** An error raised by the client. */
-export class ClientError extends Error {
+/** An error raised by the client (bad options: the `BadOptionError` every package shares). */
+export class ClientError extends SwitchboardError {
   /** Always `"ClientError"`. */
   override readonly name = "ClientError";
-  /** Stable machine-readable code, e.g. `SB_ERR_ACK_TIMEOUT`. */
-  readonly code: ClientErrorCode;
+  /** Stable machine-readable code, one of this catalogue's (`SB_ERR_` + its key). */
+  declare readonly code: ClientErrorCode;
   /** Extra data: the server's `data` for a refused connection, the failed transports, … */
   declare data?: unknown;
   /** Socket.IO compatibility: `"TransportError"` for transport failures. */
@@ -66,8 +69,7 @@ export class ClientError extends Error {
   declare description?: unknown;
 
   constructor(code: ClientErrorCode, message?: string, options?: { cause?: unknown }) {
-    super(message ?? clientErrorMessage(code), options);
-    this.code = code;
+    super(code, message ?? clientErrorMessage(code), options);
   }
 }
 

@@ -3,8 +3,8 @@
  * once over frozen defaults with `??`.
  */
 import type { BinaryData, SocketPacket } from "@switchboard/protocol";
+import { BadOptionError } from "@switchboard/protocol";
 import { platformOptions } from "#platform";
-import { ClientError, ClientErrorCode } from "./errors.js";
 import type { TransportFactory, TransportName } from "./transport.js";
 
 /** A certificate, key or CA: PEM text or DER/PEM bytes (a Buffer), as node:tls takes them. */
@@ -229,8 +229,8 @@ export const defaultOptions = Object.freeze({
   retries: 0,
 });
 
-function badOption(name: string, value: unknown): ClientError {
-  return new ClientError(ClientErrorCode.BAD_OPTION, `invalid option ${name}: ${String(value)}`);
+function badOption(name: string, value: unknown): BadOptionError {
+  return new BadOptionError(`invalid option ${name}: ${String(value)}`);
 }
 
 /**

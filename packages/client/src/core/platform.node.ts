@@ -3,7 +3,7 @@
  * condition; browsers get platform.browser.ts): the connection options Node honours, the
  * socket.io-client options it refuses.
  */
-import { ClientError, ClientErrorCode } from "./errors.js";
+import { BadOptionError } from "@switchboard/protocol";
 import type { ManagerOptions, NodeOnlyOptions } from "./options.js";
 
 /**
@@ -26,10 +26,7 @@ function refuseUnsupported(options: object): void {
     const name = spec.replace("!", "");
     const value = (options as Record<string, unknown>)[name];
     if (value !== undefined && value !== (name !== spec)) {
-      throw new ClientError(
-        ClientErrorCode.BAD_OPTION,
-        `option ${name} is not supported: ${UNSUPPORTED[spec]}`,
-      );
+      throw new BadOptionError(`option ${name} is not supported: ${UNSUPPORTED[spec]}`);
     }
   }
 }

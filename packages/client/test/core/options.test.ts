@@ -45,7 +45,7 @@ test("impossible values are refused with SB_ERR_BAD_OPTION", () => {
     { transports: ["carrier-pigeon" as "websocket"] },
   ]) {
     assert.throws(() => new Manager(url, { autoConnect: false, ...bad }), {
-      name: "ClientError",
+      name: "BadOptionError",
       code: "SB_ERR_BAD_OPTION",
     });
   }
