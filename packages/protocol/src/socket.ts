@@ -83,7 +83,7 @@ export function resolveLimits(options: SocketCodecLimits | undefined): Required<
  */
 export function checkLimit(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new BadOptionError(`bad option: ${name} ${String(value)} (a positive integer)`);
+    throw new BadOptionError(`invalid option ${name}: ${String(value)} (a positive integer)`);
   }
   return value;
 }
