@@ -5,12 +5,13 @@
  * the reader hands over next is live. When Redis fails, it retries from the same position, so
  * after an outage it goes on with the next entry still in the stream: none twice, none skipped.
  */
-import { debuglog } from "node:util";
+
 import type { RedisClient } from "@switchboard/redis-adapter";
+import { tracer } from "@switchboard/server";
 import { compareIds, type Entry, entriesOf } from "./codec.js";
 import { type Dedicated, dedicated, type Send } from "./commands.js";
 
-const debug = debuglog("switchboard-redis-streams");
+const trace = tracer("redis-streams");
 
 interface Waiter {
   id: string;
@@ -84,7 +85,7 @@ export class StreamReader {
         this.#position = last[0]?.id ?? "0-0";
         break;
       } catch (err) {
-        debug("stream %s: cannot start reading: %s", this.stream, (err as Error).message);
+        trace("read start failed", { stream: this.stream, error: err });
         await sleep(delay);
         delay = Math.min(RETRY_MAX, delay * 2);
       }
@@ -102,7 +103,7 @@ export class StreamReader {
         delay = RETRY_MIN;
       } catch (err) {
         if (this.#closed) return;
-        debug("stream %s: read failed, retrying: %s", this.stream, (err as Error).message);
+        trace("read failed", { stream: this.stream, error: err, retrying: true });
         await sleep(delay);
         delay = Math.min(RETRY_MAX, delay * 2);
         continue;
@@ -125,7 +126,7 @@ export class StreamReader {
         try {
           handler?.(entry);
         } catch (err) {
-          debug("stream %s: entry %s failed: %s", this.stream, entry.id, (err as Error).message);
+          trace("entry failed", { stream: this.stream, entry: entry.id, error: err });
         }
       }
     }

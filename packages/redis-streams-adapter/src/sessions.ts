@@ -9,12 +9,17 @@
  * A node that restores a session takes the record (read and delete in one script) and writes
  * its own: a late write by the old node then finds other bytes, or none, and stops there.
  */
-import { debuglog } from "node:util";
-import type { PrivateSessionId, Room, SocketId, SocketSnapshot } from "@switchboard/server";
+import {
+  type PrivateSessionId,
+  type Room,
+  type SocketId,
+  type SocketSnapshot,
+  tracer,
+} from "@switchboard/server";
 import { encodeRecord } from "./codec.js";
 import { Script, type Send } from "./commands.js";
 
-const debug = debuglog("switchboard-redis-streams");
+const trace = tracer("redis-streams");
 
 /** Writes ARGV[2] (or only pushes back the expiry when it is "") if the record is ARGV[1]. */
 const COMPARE_AND_SET = new Script(`
@@ -172,7 +177,7 @@ export class SessionRecords {
           next = this.#encode(sid, t);
         } catch (err) {
           // data that msgpack cannot carry: this session cannot be kept in Redis
-          debug("session of %s cannot be encoded: %s", sid, (err as Error).message);
+          trace("snapshot not encodable", { sid, error: err });
           this.#let(sid, t);
           return;
         }
@@ -191,7 +196,7 @@ export class SessionRecords {
       }
       if (!ok) {
         // taken by another node, or expired: it is no longer this node's to keep
-        debug("session of %s is no longer this node's", sid);
+        trace("snapshot moved", { sid });
         this.#let(sid, t);
         return;
       }
@@ -201,7 +206,7 @@ export class SessionRecords {
       // Redis away: kept, and written at the next refresh (not at once: that would spin)
       if (next !== "" || wasDirty) t.dirty = true;
       failed = true;
-      debug("session of %s not written: %s", sid, (err as Error).message);
+      trace("snapshot not written", { sid, error: err });
     } finally {
       t.busy = false;
       if (!failed && t.dirty && this.#tracked.get(sid) === t) this.#schedule();

@@ -6,7 +6,6 @@
  * recovery on, the sessions of connected sockets are kept in Redis (see sessions.ts), so that
  * any node can restore one and replay, from the stream, what its client missed.
  */
-import { debuglog } from "node:util";
 import { type SocketPacket, SocketPacketType } from "@switchboard/protocol";
 import { type Bus, countWithin, type MessageListener } from "@switchboard/redis-adapter";
 import {
@@ -26,6 +25,7 @@ import {
   type Room,
   type SocketId,
   type SocketSnapshot,
+  tracer,
 } from "@switchboard/server";
 import {
   compareIds,
@@ -44,7 +44,7 @@ import { type ResolvedStreamsOptions, streamOf } from "./options.js";
 import type { StreamReader } from "./reader.js";
 import { SessionRecords } from "./sessions.js";
 
-const debug = debuglog("switchboard-redis-streams");
+const trace = tracer("redis-streams");
 
 /** Entries read per XRANGE while replaying. */
 const REPLAY_CHUNK = 1000;
@@ -328,7 +328,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         () => new ClusterTimeoutError("restoreSession", 0, 1),
       );
     } catch (err) {
-      debug("session %s not restored: %s", pid, (err as Error).message);
+      trace("restore failed", { error: err });
       return null;
     }
   }

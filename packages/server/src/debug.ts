@@ -22,6 +22,7 @@ export function debugEnabled(name: string, setting = process.env.DEBUG): boolean
 /** Reports one event of a layer; `active` says whether anyone listens (to skip building it). */
 export interface Trace {
   (event: string, details?: Record<string, unknown>): void;
+  /** True while the channel has subscribers or `DEBUG` names the layer. */
   readonly active: boolean;
 }
 

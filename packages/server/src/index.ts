@@ -47,6 +47,7 @@ export {
   type ConnectionState,
   MAX_NAMESPACE_NAME_LENGTH,
 } from "./connection.js";
+export { type Trace, tracer } from "./debug.js";
 export {
   AckTimeoutError,
   BadOptionError,
