@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultSocketCodecLimits, resolveLimits } from "../src/socket.ts";
-import { throwsBadOption, throwsCode } from "./helpers.ts";
+import { throwsBadOption } from "./helpers.ts";
 
 test("no options, or options that set nothing, give the shared default limits", () => {
   assert.equal(resolveLimits(undefined), defaultSocketCodecLimits);
