@@ -36,12 +36,13 @@ import { connect } from "./scenarios/connect.ts";
 import { echo } from "./scenarios/echo.ts";
 import { memory } from "./scenarios/memory.ts";
 import { polling } from "./scenarios/polling.ts";
+import { recovery } from "./scenarios/recovery.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 /** Scenarios that measure servers under the load generator (the others: bundle, clients). */
 type LoadScenarioName = Exclude<
   ScenarioName,
-  "bundle" | "cluster" | "client-node" | "client-browser"
+  "bundle" | "cluster" | "client-node" | "client-browser" | "recovery"
 >;
 const LOAD_SCENARIOS: Readonly<Record<LoadScenarioName, Scenario>> = {
   echo,
@@ -236,6 +237,11 @@ async function main(): Promise<void> {
     if (name === "client-node") {
       console.log("Node clients: 50 sockets x 4 acks in flight, client process on one core");
       nodeClients = await withTimeout(clientNode(config), 5 * 60_000, name);
+      continue;
+    }
+    if (name === "recovery") {
+      console.log("Recovery on the Redis Streams adapters: clients whose node goes away");
+      results.push(...(await withTimeout(recovery(config, options.targets), 6 * 60_000, name)));
       continue;
     }
     if (name === "client-browser") {

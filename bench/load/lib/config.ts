@@ -15,6 +15,7 @@ export const SCENARIOS = [
   "cluster",
   "client-node",
   "client-browser",
+  "recovery",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
