@@ -7,7 +7,9 @@
  * Switchboard node; then the Socket.IO node is stopped (Socket.IO persists sessions only when
  * it sees the disconnect, so a Socket.IO node has to stop, not die, for its clients to recover):
  * its clients, those that came from the killed node among them, recover on the Switchboard
- * node. See recovery-scenario.ts.
+ * node. Around a restore by or from the Socket.IO node a packet may be lost or doubled
+ * (Socket.IO's own, see assertEveryNumberOnce); everywhere else each is checked exact. See
+ * recovery-scenario.ts.
  */
 import assert from "node:assert/strict";
 import { recoveryScenario } from "./recovery-scenario.ts";

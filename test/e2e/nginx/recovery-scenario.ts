@@ -148,7 +148,7 @@ export function recoveryScenario(title: string, layout: RecoveryLayout): void {
         assert.ok((sent.get(`${n.tag}/${room}`)?.length ?? 0) > 0, `${n.tag} sent to ${room}`);
       }
     }
-    // Socket.IO's restores may lose or double what arrives meanwhile: tolerated there only
+    // around restores by or from Socket.IO nodes, a packet may be lost or doubled: tolerated there only
     const socketIoNodes = new Set(
       layout.nodes.filter((n) => n.kind === "socket.io").map((n) => n.tag),
     );
@@ -159,7 +159,7 @@ export function recoveryScenario(title: string, layout: RecoveryLayout): void {
     );
     if (tolerated.length > 0) {
       console.log(
-        `# at Socket.IO restores: ${tolerated.length} lost or doubled: ${tolerated.slice(0, 5).join("; ")}`,
+        `# around Socket.IO restores: ${tolerated.length} lost or doubled: ${tolerated.slice(0, 5).join("; ")}`,
       );
     }
   });
