@@ -57,6 +57,14 @@ export interface RedisStreamsAdapterOptions {
    */
   onlyPlaintext?: boolean;
   /**
+   * Bytes (the size of their stream entries) of the recent broadcasts each namespace keeps in
+   * memory, as its reader delivered them, to replay a restored session's missed packets from
+   * memory rather than from the stream. An offset older than what is kept is replayed from the
+   * stream, as with 0 (nothing kept). Used only with connection state recovery on.
+   * @default 4194304 (4 MiB)
+   */
+  replayBufferBytes?: number;
+  /**
    * Milliseconds to wait for the other nodes' responses, and for Redis when a session is
    * restored (a restore that takes longer gives a fresh session).
    * @default 5000
@@ -86,6 +94,7 @@ export const defaultRedisStreamsAdapterOptions = Object.freeze({
   blockTimeInMs: 5000,
   sessionKeyPrefix: "sio:session:",
   onlyPlaintext: false,
+  replayBufferBytes: 4 * 1024 * 1024,
   requestsTimeout: 5000,
   heartbeatInterval: 5000,
   heartbeatTimeout: 10_000,
@@ -123,6 +132,11 @@ export function resolveStreamsOptions(
     blockTimeInMs: integer("blockTimeInMs", opts.blockTimeInMs ?? d.blockTimeInMs, 1),
     sessionKeyPrefix: text("sessionKeyPrefix", opts.sessionKeyPrefix ?? d.sessionKeyPrefix),
     onlyPlaintext: opts.onlyPlaintext ?? d.onlyPlaintext,
+    replayBufferBytes: integer(
+      "replayBufferBytes",
+      opts.replayBufferBytes ?? d.replayBufferBytes,
+      0,
+    ),
     requestsTimeout: integer("requestsTimeout", opts.requestsTimeout ?? d.requestsTimeout, 1),
     heartbeatInterval: integer(
       "heartbeatInterval",

@@ -42,6 +42,7 @@ import { within } from "./commands.js";
 import type { Hub } from "./hub.js";
 import { type ResolvedStreamsOptions, streamOf } from "./options.js";
 import type { StreamReader } from "./reader.js";
+import { RecentBroadcasts } from "./recent.js";
 import { SessionRecords } from "./sessions.js";
 
 const trace = tracer("redis-streams");
@@ -91,6 +92,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   readonly #publicChannel: string;
   readonly #privateChannel: string;
   readonly #sessions: SessionRecords | undefined;
+  /** Recent broadcasts, to replay from memory (with recovery on). */
+  readonly #recent: RecentBroadcasts | undefined;
   readonly #onBus: MessageListener = (payload) => {
     const message = decodeBus(payload);
     if (message) this.onMessage(message);
@@ -114,6 +117,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         rooms: (sid) => [...(this.sids.get(sid) ?? [])],
         data: (sid) => this.nsp.sockets.get(sid)?.data,
       });
+      this.#recent = new RecentBroadcasts(opts.replayBufferBytes);
+    } else {
+      this.#recent = undefined;
     }
   }
 
@@ -138,6 +144,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   /** Starts reading the stream and subscribes to the namespace's channels. */
   override init(): void {
     this.#reader.route(this.nsp.name, (entry) => this.#onEntry(entry));
+    const recent = this.#recent;
+    if (recent) {
+      // kept from where the reader is now: everything after it reaches #onEntry
+      if (this.#reader.position !== "") recent.start(this.#reader.position);
+      else this.#reader.ready.then(() => recent.start(this.#reader.position)).catch(() => {});
+    }
     this.#unwatch = this.#hub.watch({
       busError: (err) => this.busError(err),
       busRecovered: () => this.busRecovered(),
@@ -160,6 +172,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     // Records stay as they are: a node that leaves (shutdown or crash) leaves its sessions to
     // be recovered elsewhere until they expire.
     this.#sessions?.close();
+    this.#recent?.clear();
     this.#reader.route(this.nsp.name, undefined);
     this.#unwatch();
     const kind = this.#opts.useShardedPubSub ? "shard" : "channel";
@@ -254,7 +267,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (message.type === M.BROADCAST && message.data.requestId === undefined) {
       const { packet, opts } = message.data;
       const decoded = decodeOptions(opts);
-      this.#deliver(packet, decoded.rooms, decoded.except, opts.flags ?? undefined, entry.id);
+      const bytes = (entry.fields.data?.length ?? 0) + entry.id.length;
+      const flags = opts.flags ?? undefined;
+      this.#deliver(packet, decoded.rooms, decoded.except, flags, entry.id, bytes);
       return;
     }
     if (message.uid !== this.uid) this.onMessage(message);
@@ -267,9 +282,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     except: ReadonlySet<Room> | undefined,
     flags: BroadcastOptions["flags"],
     offset: string | undefined,
+    bytes = 0,
   ): void {
     if (offset !== undefined && this.nsp.connectionStateRecovery && recoverable(packet, flags)) {
       (packet.data as unknown[]).push(offset);
+      this.#recent?.add(offset, [...(packet.data as unknown[])], rooms, except, bytes);
     }
     super.broadcast(packet, { rooms, except, flags: { ...flags, local: true } });
   }
@@ -348,7 +365,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (found[0]?.id !== offset) return null;
     // what the client saw must be behind the seam, or the reader would deliver it again
     await this.#reader.reached(offset);
-    const missedPackets = await this.#replay(record.rooms, offset);
+    // from memory when it goes back that far (then synchronously up to the reader's position)
+    const missedPackets =
+      this.#recent?.after(offset, record.rooms) ?? (await this.#replay(record.rooms, offset));
     if (!missedPackets) return null;
     return { sid: record.sid, pid, rooms: record.rooms, data: record.data, missedPackets };
   }

@@ -107,6 +107,52 @@ for (const library of ["ioredis", "node-redis"] as const) {
       assert.deepEqual(socket.data, { name: "ada" });
     });
 
+    for (const [name, replayBufferBytes] of [
+      ["from memory", undefined],
+      ["from the stream (nothing kept in memory)", 0],
+      ["from the stream (the offset older than what memory keeps)", 400],
+    ] as const) {
+      test(`the missed packets replayed ${name}: what the rooms got, in order, once`, async () => {
+        t = new TestCluster(library, redis.url);
+        const a = await t.node();
+        const b = await t.node({ ...(replayBufferBytes !== undefined && { replayBufferBytes }) });
+        a.io.on("connection", (s) => {
+          if (!s.recovered) s.join(["r", "q"]);
+        });
+        const c = await client(a.url);
+        await untilIn(a.io, "q", c.socket.id!);
+        a.io.to("r").emit("n", 0);
+        await c.until(() => c.args("n").length === 1);
+        const session = c.session;
+        c.socket.io.engine.close();
+        b.io.to("r").emit("n", 1);
+        b.io.to("z").emit("n", -1);
+        b.io.emit("n", 2);
+        b.io.to("r").except("q").emit("n", -2);
+        b.io.to(["z", "q"]).emit("n", 3);
+        b.io.to("r").volatile.emit("n", -3);
+        // filler for another room: pushes the offset out of a small memory
+        for (let i = 0; i < 20; i++) b.io.to("z").emit("fill", "x".repeat(100));
+        b.io.to("r").emit("n", 4);
+        const watcher = await client(b.url);
+        b.io.to(watcher.socket.id!).emit("n", 5);
+        await watcher.until(() => watcher.args("n").length === 1);
+        await admin.config("RESETSTAT");
+        await c.resume(b.url, session);
+        b.io.to("q").emit("n", 6);
+        await c.until(() => c.args("n").includes(6));
+        assert.equal(b.io.of("/").sockets.get(c.socket.id!)?.recovered, true);
+        assert.deepEqual(c.args("n"), [0, 1, 2, 3, 4, 6]);
+        assert.deepEqual(c.args("fill"), []);
+        // the restore's XRANGE calls: one (is the offset still there) when memory has the rest
+        const xranges = Number(
+          /cmdstat_xrange:calls=(\d+)/.exec(await admin.info("commandstats"))?.[1],
+        );
+        if (replayBufferBytes === undefined) assert.equal(xranges, 1);
+        else assert.ok(xranges > 1, `${xranges} XRANGE calls`);
+      });
+    }
+
     test("recovered from a node that died without persisting anything", async () => {
       t = new TestCluster(library, redis.url);
       const [a, b] = [await t.node(), await t.node()];
