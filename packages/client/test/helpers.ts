@@ -1,7 +1,8 @@
-/** Test helpers: an official socket.io 4.8 server on port 0, and awaiting events. */
+/** Test helpers: an official socket.io 4.8 server or this project's on port 0, and awaiting events. */
 import { once } from "node:events";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Server as ProjectServerClass } from "@switchboard/server";
 import { Server, type ServerOptions } from "socket.io";
 
 /** A socket.io server listening on 127.0.0.1 on a free port. */
@@ -44,4 +45,27 @@ export function next<T extends unknown[] = unknown[]>(
   return new Promise((resolve) => {
     emitter.once(event, ((...args: T) => resolve(args)) as unknown as (...args: never[]) => void);
   });
+}
+
+/** This project's server (@switchboard/server) listening on 127.0.0.1 on a free port. */
+export interface ProjectServer {
+  server: ProjectServerClass;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts this project's server on a free port. */
+export async function startProjectServer(): Promise<ProjectServer> {
+  const http = createServer();
+  const server = new ProjectServerClass(http, {});
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    server,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: async () => {
+      await server.close();
+      http.closeAllConnections();
+    },
+  };
 }

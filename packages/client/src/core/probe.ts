@@ -15,10 +15,13 @@ import type {
 } from "./transport.js";
 
 /**
- * "probing": waiting for `3probe`; "pausing": the current transport is pausing; "done":
+ * "sending": the new transport opens and `2probe` is written on it; "probing":
+ * written, waiting for `3probe`; "probed": `3probe` came before the write drained (an sse POST
+ * answered after the stream), the pause waits for the drain, so that the session gets the
+ * transport with no write in flight; "pausing": the current transport is pausing; "done":
  * upgraded (the transport's callbacks are the session's from then on) or failed.
  */
-export type ProbePhase = "probing" | "pausing" | "done";
+export type ProbePhase = "sending" | "probing" | "probed" | "pausing" | "done";
 
 /** What a probe reports to its engine client. */
 export interface ProbeHooks {
@@ -34,7 +37,7 @@ export interface ProbeHooks {
 
 /** A probe in progress; an engine client holds at most one. */
 export class ProbeAttempt {
-  #phase: ProbePhase = "probing";
+  #phase: ProbePhase = "sending";
   readonly #transport: ClientTransport;
   readonly #timer: ReturnType<typeof setTimeout>;
 
@@ -56,30 +59,38 @@ export class ProbeAttempt {
       current.resume();
       hooks.failed(error);
     };
+    const pause = () => {
+      this.#phase = "pausing";
+      hooks.probed(transport);
+      current.pause(() => {
+        if (this.#phase !== "pausing") return;
+        this.#phase = "done";
+        current.close();
+        // From now on the transport calls the session's callbacks.
+        Object.assign(handlers, hooks.session);
+        hooks.upgraded(transport);
+      });
+    };
     const handlers: TransportHandlers = {
+      // Called once, and never after the probe failed (its transport is closed then).
       onOpen: () => {
-        if (this.#phase !== "probing") return;
         current.probeSent();
         transport.send([{ type: "ping", data: "probe" }]);
       },
       onPacket: (packet) => {
-        if (this.#phase !== "probing") return;
+        const phase = this.#phase;
+        if (phase !== "sending" && phase !== "probing") return;
         if (packet.type !== "pong" || packet.data !== "probe") {
           return fail(transportError("probe error"));
         }
         clearTimeout(this.#timer);
-        this.#phase = "pausing";
-        hooks.probed(transport);
-        current.pause(() => {
-          if (this.#phase !== "pausing") return;
-          this.#phase = "done";
-          current.close();
-          // From now on the transport calls the session's callbacks.
-          Object.assign(handlers, hooks.session);
-          hooks.upgraded(transport);
-        });
+        if (phase === "sending") this.#phase = "probed";
+        else pause();
       },
-      onDrain() {},
+      onDrain: () => {
+        if (this.#phase === "sending") this.#phase = "probing";
+        else if (this.#phase === "probed") pause();
+      },
       onError: fail,
       onClose: () => fail(transportError("closed")),
     };

@@ -1,6 +1,7 @@
 /**
  * EngineClient with scripted transports: the ladder (fail, stall, exhaust), the handshake,
- * heartbeat, write batching, close, and the probe/upgrade sequence, packet by packet.
+ * heartbeat, write batching, close, and the probe/upgrade sequence (ProbeAttempt), packet by
+ * packet. The scripted transport keeps the transport contract as strictly as the real ones.
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, mock, test } from "node:test";
@@ -24,27 +25,74 @@ import { next } from "../helpers.ts";
 beforeEach(() => mock.timers.enable({ apis: ["setTimeout"] }));
 afterEach(() => mock.timers.reset());
 
+/**
+ * A transport the test drives, held to the contract of `ClientTransport` as the real ones
+ * are: it opens before it carries packets (`open()`, as a WebSocket's open event; an HTTP
+ * transport is open at once), takes one batch at a time (drained a microtask later, as the
+ * WebSocket transport does), and once closed (by the engine, or by its own failure) it calls
+ * nothing more: a test that delivers to a closed transport fails. The test's deliveries go
+ * through the handlers object the engine gave, which the engine may hand to another owner.
+ */
 class Scripted implements ClientTransport {
   readonly sent: EnginePacket[][] = [];
-  state: "open" | "probing" | "pausing" | "paused" | "closed" = "open";
+  state: "connecting" | "open" | "probing" | "pausing" | "paused" | "closed";
   /** Set: pause() waits (as an HTTP transport with a poll in flight) until this is called. */
   holdPause: boolean | (() => void) = false;
   readonly url: string;
+  #draining = false;
   constructor(
     readonly name: TransportName,
     ctx: TransportContext,
     readonly h: TransportHandlers,
   ) {
     this.url = ctx.url();
+    // A WebSocket (and a probe) waits for its open event; the HTTP transports are open at once.
+    this.state = name === "websocket" ? "connecting" : "open";
+  }
+  #live(what: string): void {
+    if (this.state === "closed") throw new Error(`a closed transport cannot ${what}`);
+  }
+  /** The transport opened (a WebSocket's open event). */
+  open(): void {
+    this.#live("open");
+    assert.equal(this.state, "connecting", "opens once");
+    this.state = "open";
+    this.h.onOpen();
+  }
+  /** A packet arrives. */
+  packet(packet: EnginePacket): void {
+    this.#live("deliver");
+    assert.notEqual(this.state, "connecting", "a packet before the open event");
+    this.h.onPacket(packet);
+  }
+  /** The transport fails: it closes itself, then reports. */
+  fail(error: Error): void {
+    this.#live("fail");
+    this.state = "closed";
+    this.h.onError(error);
+  }
+  /** The server ended it: it closes itself, then reports. */
+  end(): void {
+    this.#live("end");
+    this.state = "closed";
+    this.h.onClose();
   }
   send(packets: EnginePacket[]): void {
+    this.#live("send");
+    assert.notEqual(this.state, "connecting", "send before open");
+    assert.equal(this.#draining, false, "one batch at a time: send before the last drained");
     this.sent.push(packets);
-    queueMicrotask(() => this.h.onDrain());
+    this.#draining = true;
+    queueMicrotask(() => {
+      this.#draining = false;
+      if (this.state !== "closed") this.h.onDrain();
+    });
   }
   probeSent(): void {
-    this.state = "probing";
+    if (this.state === "open") this.state = "probing";
   }
   pause(done: () => void): void {
+    this.#live("pause");
     this.state = "pausing";
     const paused = () => {
       if (this.state !== "pausing") return;
@@ -112,7 +160,7 @@ async function upgradable(memory: TransportMemory = {}) {
   const e = engine([poll, ws], memory);
   await new Promise((r) => setImmediate(r));
   const old = poll.made[0]!;
-  old.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  old.packet(handshake({ upgrades: ["websocket"] }));
   return { e, old, ws };
 }
 
@@ -124,11 +172,11 @@ test("the ladder moves on when a transport fails, and remembers the one that ope
   await new Promise((r) => setImmediate(r));
   assert.equal(ws.made.length, 1);
   assert.equal(ws.made[0]!.url, "http://h:1/socket.io/?EIO=4&transport=websocket");
-  ws.made[0]!.h.onError(new Error("refused"));
+  ws.made[0]!.fail(new Error("refused"));
   assert.equal(ws.made[0]!.state, "closed");
   assert.equal(poll.made.length, 1);
   const opened = next(e, "open");
-  poll.made[0]!.h.onPacket(handshake());
+  poll.made[0]!.packet(handshake());
   await opened;
   assert.equal(e.id, "abc");
   assert.equal(e.transport, poll.made[0]);
@@ -158,8 +206,8 @@ test("when every transport fails: SB_ERR_TRANSPORTS_EXHAUSTED listing each failu
   const failed = next<[Error & { code: string; data: unknown }]>(e, "error");
   const closed = next(e, "close");
   await new Promise((r) => setImmediate(r));
-  a.made[0]!.h.onError(new Error("no ws"));
-  b.made[0]!.h.onClose();
+  a.made[0]!.fail(new Error("no ws"));
+  b.made[0]!.end();
   const [error] = await failed;
   assert.equal(error.code, "SB_ERR_TRANSPORTS_EXHAUSTED");
   assert.deepEqual(error.data, [
@@ -176,9 +224,9 @@ test("answers pings with pongs; a missing ping closes with 'ping timeout' and de
   const e = engine([poll], memory);
   await new Promise((r) => setImmediate(r));
   const t = poll.made[0]!;
-  t.h.onPacket(handshake({ pingInterval: 5, pingTimeout: 5 }));
+  t.packet(handshake({ pingInterval: 5, pingTimeout: 5 }));
   mock.timers.tick(8);
-  t.h.onPacket({ type: "ping" });
+  t.packet({ type: "ping" });
   assert.deepEqual(t.sent, [[{ type: "pong" }]]);
   const closed = next(e, "close");
   mock.timers.tick(9);
@@ -195,7 +243,7 @@ test("writes are batched one send at a time, under maxPayload", async () => {
   const e = engine([poll]);
   await new Promise((r) => setImmediate(r));
   const t = poll.made[0]!;
-  t.h.onPacket(handshake({ maxPayload: 40 }));
+  t.packet(handshake({ maxPayload: 40 }));
   e.write("aaaaaaaaaa").write("bbbbbbbbbb").write("cccccccccc").write("d");
   await next(e, "drain");
   // A text packet counts 1 + 3 bytes per character (worst-case UTF-8): 31 for ten characters,
@@ -210,7 +258,7 @@ test("close() sends what is pending and a close packet, then closes the transpor
   const e = engine([poll]);
   await new Promise((r) => setImmediate(r));
   const t = poll.made[0]!;
-  t.h.onPacket(handshake());
+  t.packet(handshake());
   e.write("first");
   e.write("second"); // buffered behind the first send
   const closed = next(e, "close");
@@ -229,10 +277,14 @@ test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", a
   const { e, old, ws } = await upgradable(memory);
   const probe = ws.made[0]!;
   assert.equal(probe.url, "http://h:1/socket.io/?EIO=4&transport=websocket&sid=abc");
-  probe.h.onOpen();
+  probe.open();
   assert.deepEqual(probe.sent, [[{ type: "ping", data: "probe" }]]);
   const upgraded = next(e, "upgrade");
-  probe.h.onPacket({ type: "pong", data: "probe" });
+  // 3probe before the 2probe write drained (an sse POST answered after its stream spoke): the
+  // pause, and the `5` write, wait for the drain (the strict fake refuses a second batch).
+  probe.packet({ type: "pong", data: "probe" });
+  assert.equal(e.readyState, "open", "not pausing before the probe's write drained");
+  assert.equal(old.state, "probing");
   assert.deepEqual(await upgraded, [probe], "the new transport, as engine.io-client gives it");
   assert.equal(old.state, "closed");
   assert.equal(e.transport, probe);
@@ -242,7 +294,7 @@ test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", a
   await next(e, "drain");
   assert.deepEqual(probe.sent.at(-1), [{ type: "message", data: "hi" }]);
   const message = next(e, "message");
-  probe.h.onPacket({ type: "message", data: "down" });
+  probe.packet({ type: "message", data: "down" });
   assert.deepEqual(await message, ["down"]);
   e.close();
 });
@@ -250,8 +302,8 @@ test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", a
 test("a failed probe leaves the session where it was", async () => {
   const { e, old, ws } = await upgradable();
   const failed = next<[Error]>(e, "upgradeError");
-  ws.made[0]!.h.onOpen();
-  ws.made[0]!.h.onPacket({ type: "pong", data: "not the probe" });
+  ws.made[0]!.open();
+  ws.made[0]!.packet({ type: "pong", data: "not the probe" });
   assert.equal((await failed)[0].message, "probe error");
   assert.equal(e.transport, old);
   assert.equal(old.state, "open");
@@ -273,7 +325,7 @@ test("a transport whose constructor throws is one more failed rung; a probe's, a
   await new Promise((r) => setImmediate(r));
   assert.equal(attempts, 1);
   assert.equal(poll.made.length, 1);
-  poll.made[0]!.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  poll.made[0]!.packet(handshake({ upgrades: ["websocket"] }));
   assert.equal(e.readyState, "open");
   assert.equal(attempts, 1, "a rung that failed is not probed again");
   e.close();
@@ -281,7 +333,7 @@ test("a transport whose constructor throws is one more failed rung; a probe's, a
   const e2 = engine([poll, broken]);
   await new Promise((r) => setImmediate(r));
   const failedProbe = next<[Error]>(e2, "upgradeError");
-  poll.made[1]!.h.onPacket(handshake({ upgrades: ["websocket"] }));
+  poll.made[1]!.packet(handshake({ upgrades: ["websocket"] }));
   assert.equal((await failedProbe)[0].message, "blocked by CSP");
   assert.equal(e2.transport, poll.made[1]);
   assert.equal(e2.readyState, "open");
@@ -292,15 +344,15 @@ test("a probe that fails while the old transport pauses resumes it, and the sess
   const { e, old, ws } = await upgradable();
   old.holdPause = true; // a poll in flight: the pause does not complete at once
   const probe = ws.made[0]!;
-  probe.h.onOpen();
+  probe.open();
   assert.equal(old.state, "probing", "told when 2probe went out");
   const upgrading = next(e, "upgrading");
-  probe.h.onPacket({ type: "pong", data: "probe" });
+  probe.packet({ type: "pong", data: "probe" });
   await upgrading;
   assert.equal(old.state, "pausing");
   assert.equal(e.readyState, "upgrading");
   const failed = next<[Error]>(e, "upgradeError");
-  probe.h.onClose(); // the probe dies before the pause completes
+  probe.end(); // the probe dies before the pause completes
   assert.equal((await failed)[0].message, "closed");
   assert.equal(old.state, "open", "resumed");
   assert.equal(e.readyState, "open");
@@ -315,7 +367,7 @@ test("a probe that fails while the old transport pauses resumes it, and the sess
 
 test("a probe that times out before 3probe resumes the old transport", async () => {
   const { e, old, ws } = await upgradable();
-  ws.made[0]!.h.onOpen();
+  ws.made[0]!.open();
   assert.equal(old.state, "probing");
   const failed = next<[Error]>(e, "upgradeError");
   mock.timers.tick(4000);
@@ -328,7 +380,7 @@ test("bufferedAmount counts the bytes written and not yet handed to the transpor
   const poll = scripted("polling");
   const e = engine([poll]);
   await new Promise((r) => setImmediate(r));
-  poll.made[0]!.h.onPacket(handshake());
+  poll.made[0]!.packet(handshake());
   assert.equal(e.bufferedAmount, 0);
   // "héllo €" is 10 bytes of UTF-8; the first goes out at once, the rest waits behind it.
   e.write("héllo €").write(new Uint8Array(16)).write("😀");

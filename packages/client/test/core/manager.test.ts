@@ -3,27 +3,19 @@
  * each transition the state machines name, seen from the events that cause it.
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type ClientOptions, Manager } from "@switchboard/client";
-import { Server } from "@switchboard/server";
-import { next } from "../helpers.ts";
+import { next, type ProjectServer, startProjectServer } from "../helpers.ts";
 
 describe("Manager and Socket states", () => {
-  const http = createServer();
-  const server = new Server(http, {});
+  let started: ProjectServer;
+  let server: ProjectServer["server"];
   let url = "";
   before(async () => {
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    started = await startProjectServer();
+    ({ server, url } = started);
   });
-  after(async () => {
-    await server.close();
-    http.closeAllConnections();
-  });
+  after(() => started.close());
 
   const manager = (options: ClientOptions = {}) =>
     new Manager(url, { transports: ["websocket"], ...options });
