@@ -49,3 +49,4 @@ export {
   type SocketDecoderOptions,
 } from "./socket-decoder.js";
 export { encodeSocketPacket, hasBinary } from "./socket-encoder.js";
+export { JSONP_GLOBAL, SSE_JSON_EVENT } from "./transports.js";

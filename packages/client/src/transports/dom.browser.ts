@@ -7,13 +7,6 @@ import { transportError } from "../core/errors.js";
 import { HttpTransport } from "./base.js";
 import { stamp } from "./http.js";
 
-/**
- * Name of the global array of JSONP callbacks (`window.___sb`): the server's answer to a jsonp
- * poll with `j=<n>` is `___sb[n]("<payload>")`, the payload as a JSON string literal; htmlfile
- * messages carry `n` under this key too.
- */
-export const JSONP_GLOBAL = "___sb";
-
 /** Base of the element-based transports. */
 export abstract class DomTransport extends HttpTransport {
   /**

@@ -7,8 +7,10 @@
  * the packets and no other page can. Packets up go in CORS-simple POSTs. The document ending
  * (the iframe's load event) ends the transport.
  */
+
+import { JSONP_GLOBAL } from "@switchboard/protocol";
 import type { TransportFactory } from "../core/transport.js";
-import { DomTransport, JSONP_GLOBAL } from "./dom.browser.js";
+import { DomTransport } from "./dom.browser.js";
 
 let frames = 0;
 

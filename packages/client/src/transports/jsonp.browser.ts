@@ -5,8 +5,10 @@
  * request. Packets up go in CORS-simple POSTs (text/plain), which need no preflight. Works where
  * neither CORS nor WebSocket does.
  */
+
+import { JSONP_GLOBAL } from "@switchboard/protocol";
 import type { TransportFactory } from "../core/transport.js";
-import { DomTransport, JSONP_GLOBAL } from "./dom.browser.js";
+import { DomTransport } from "./dom.browser.js";
 
 export { JSONP_GLOBAL };
 

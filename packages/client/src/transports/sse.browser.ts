@@ -3,6 +3,7 @@
  * itself after an error; that is not wanted here (the engine client decides what follows), so
  * the first error closes it.
  */
+import { SSE_JSON_EVENT } from "@switchboard/protocol";
 import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
@@ -20,8 +21,8 @@ class SseBrowser extends HttpTransport {
     this.downBusy = true;
     source.onopen = () => this.h.onOpen();
     source.onmessage = (event: MessageEvent<string>) => this.receiveText(event.data, true);
-    // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
-    source.addEventListener("j", (event) => this.receiveText(event.data, true, true));
+    // SSE_JSON_EVENT carries its packet as a JSON string (a packet with a "\r" in it).
+    source.addEventListener(SSE_JSON_EVENT, (event) => this.receiveText(event.data, true, true));
     source.onerror = () => this.fail(transportError("sse error"));
   }
 

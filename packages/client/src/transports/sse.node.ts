@@ -4,6 +4,7 @@
  * first event of a new session is the open packet; packets up go in POSTs. Node has no
  * EventSource, and this one never retries by itself: an error goes to the engine client.
  */
+import { SSE_JSON_EVENT } from "@switchboard/protocol";
 import { transportError } from "../core/errors.js";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
@@ -25,8 +26,10 @@ class SseNode extends HttpTransport {
           throw transportError(`not an event stream: ${type}`);
         }
         this.h.onOpen();
-        // An event named "j" carries its packet as a JSON string (a packet with a "\r" in it).
-        const parser = new SseParser((data, event) => this.receiveText(data, true, event === "j"));
+        // SSE_JSON_EVENT carries its packet as a JSON string (a packet with a "\r" in it).
+        const parser = new SseParser((data, event) =>
+          this.receiveText(data, true, event === SSE_JSON_EVENT),
+        );
         const body = bodyOf(res);
         body.setEncoding("utf8");
         body.on("data", (chunk: string) => {
