@@ -6,11 +6,10 @@
  * Socket.IO 4.8's growth under the same flood is printed for comparison, not asserted.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, fork } from "node:child_process";
-import { once } from "node:events";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { echoLoop, type SlowClient, slowPolling, slowSse, slowWebSocket } from "./slow-clients.ts";
+import { ChildServer, type Message } from "./child-server.ts";
+import { echoLoop, type SlowStart, slowPolling, slowSse, slowWebSocket } from "./slow-clients.ts";
 import { WirePeer } from "./wire-peer.ts";
 
 const MIB = 1024 * 1024;
@@ -27,50 +26,9 @@ const SOCKET_IO_MAX = 64 * 1024;
 
 const fixture = fileURLToPath(new URL("./fixtures/flood-server.ts", import.meta.url));
 
-type Message = { type: string } & Record<string, unknown>;
-
-class Child {
-  readonly proc: ChildProcess;
-  readonly #inbox: Message[] = [];
-  readonly #waiters: [string, (m: Message) => void][] = [];
-
-  constructor(target: string) {
-    this.proc = fork(fixture, [target, String(MAX_BUFFERED)], {
-      execArgv: ["--expose-gc", "--conditions=source", "--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    this.proc.on("message", (m: Message) => {
-      const i = this.#waiters.findIndex(([type]) => type === m.type);
-      if (i === -1) this.#inbox.push(m);
-      else this.#waiters.splice(i, 1)[0]![1](m);
-    });
-  }
-
-  next(type: string): Promise<Message> {
-    const i = this.#inbox.findIndex((m) => m.type === type);
-    if (i !== -1) return Promise.resolve(this.#inbox.splice(i, 1)[0]!);
-    return new Promise((resolve) => this.#waiters.push([type, resolve]));
-  }
-
-  async ask(request: string, type: string): Promise<Message> {
-    const answer = this.next(type);
-    this.proc.send(request);
-    return answer;
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = once(this.proc, "exit");
-    this.proc.disconnect();
-    await exited;
-  }
-}
-
-type Slow = (url: string, ms: number, max: number) => Promise<SlowClient>;
-
 /** One flood against `target`; returns RSS growth, the slow client's fate, echoes answered. */
-async function flood(target: string, slow: Slow, max: number) {
-  const child = new Child(target);
+async function flood(target: string, slow: SlowStart, max: number) {
+  const child = new ChildServer(fixture, [target, String(MAX_BUFFERED)]);
   try {
     const { port } = (await child.next("port")) as Message & { port: number };
     const url = `http://127.0.0.1:${port}`;
@@ -91,7 +49,7 @@ async function flood(target: string, slow: Slow, max: number) {
   }
 }
 
-const cases: [string, Slow, boolean][] = [
+const cases: [string, SlowStart, boolean][] = [
   ["websocket", slowWebSocket, true],
   ["polling", slowPolling, true],
   ["sse", slowSse, false],
@@ -123,7 +81,7 @@ for (const [name, slow, socketIoHasIt] of cases) {
  * own send buffer is kept under 8 MiB, so what it pushes is what the server takes in.
  */
 async function neverReadingEcho(target: string, ms: number) {
-  const child = new Child(target);
+  const child = new ChildServer(fixture, [target, String(MAX_BUFFERED)]);
   try {
     const { port } = (await child.next("port")) as Message & { port: number };
     const url = `http://127.0.0.1:${port}`;
