@@ -317,6 +317,7 @@ type Stats = Message & {
   sids: number;
   heap: number;
   code: number;
+  upgradesFailed: Record<string, number>;
   resources: Record<string, number>;
   listeners: Record<string, Record<string, number>>;
 };
@@ -380,6 +381,7 @@ test(`soak: ${CLIENTS} clients of mixed transports over ${SECONDS} s, 1 in ${SLO
       `active resources: baseline ${JSON.stringify(baseline.resources)}, after ${JSON.stringify(after.resources)}`,
     );
     t.diagnostic(`listeners after: ${JSON.stringify(after.listeners)}`);
+    t.diagnostic(`failed upgrades (warm-up and soak): ${JSON.stringify(after.upgradesFailed)}`);
     t.diagnostic(`${soak.failures.length} failures${soak.failures.length ? ":" : ""}`);
     for (const failure of soak.failures.slice(0, 50)) t.diagnostic(`  ${failure}`);
 
