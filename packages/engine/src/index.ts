@@ -44,6 +44,7 @@ export {
   type SessionTransport,
 } from "./session.js";
 export type {
+  HttpServerTransport,
   HttpTransportFactory,
   ServerTransport,
   TransportCloseMode,

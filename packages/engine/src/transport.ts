@@ -66,6 +66,12 @@ export interface ServerTransport {
   handleRequest?(req: IncomingMessage, res: ServerResponse): void;
 }
 
+/** A transport whose requests are plain HTTP requests: it takes each of its session's. */
+export interface HttpServerTransport extends ServerTransport {
+  /** A request of this session (the handshake request included): a GET or a POST. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+}
+
 /** What the engine lends to transports. */
 export interface TransportContext {
   readonly options: ResolvedEngineOptions;
@@ -84,18 +90,19 @@ interface FactoryBase {
    * messages) until a POST or an upgrade of that session passes the origin policy.
    */
   readonly needsOriginProof?: boolean;
-  /** Releases shared resources (called by `engine.close()`). */
-  close(): void;
+  /** Releases shared resources (called by `engine.close()`), if the transport holds any. */
+  close?(): void;
 }
 
 /** A transport whose requests are plain HTTP requests. */
 export interface HttpTransportFactory extends FactoryBase {
   readonly via: "http";
   /**
-   * Extra checks of the transport's requests (handshake or not), after the engine's own:
-   * `done()` accepts, `done(error)` refuses. Optional.
+   * Extra checks of the transport's requests (handshake or not), after the engine's own: the
+   * refusal, or undefined to accept. Synchronous: between the engine's check of a session and
+   * the hand-over of its request nothing waits, so the session cannot change in between.
    */
-  check?(req: IncomingMessage, done: (error?: EngineError) => void): void;
+  check?(req: IncomingMessage): EngineError | undefined;
   /**
    * The transport's part of the origin policy: checks an origin the request names rather than
    * sends in `Origin` (htmlfile's `o`). Run with the policy, before any middleware, so that a
@@ -103,7 +110,7 @@ export interface HttpTransportFactory extends FactoryBase {
    */
   checkOrigin?(req: IncomingMessage, done: (error?: EngineError) => void): void;
   /** A transport for a new session; the engine then hands it the handshake request. */
-  create(req: IncomingMessage, initial: boolean): ServerTransport;
+  create(req: IncomingMessage, initial: boolean): HttpServerTransport;
 }
 
 /** A transport opened by an HTTP upgrade. */

@@ -96,10 +96,9 @@ export function checkHtmlFileOrigin(
 }
 
 /** Refuses an htmlfile GET without a decimal `j` (400); `o` was checked before. */
-export function checkHtmlFileRequest(req: IncomingMessage, done: (error?: EngineError) => void) {
-  if (req.method === "GET" && parseIndex(queryOf(req).get("j")) === undefined) {
-    done(new EngineError("BAD_REQUEST", "htmlfile needs a decimal j"));
-  } else done();
+export function checkHtmlFileRequest(req: IncomingMessage): EngineError | undefined {
+  if (req.method !== "GET" || parseIndex(queryOf(req).get("j")) !== undefined) return undefined;
+  return new EngineError("BAD_REQUEST", "htmlfile needs a decimal j");
 }
 
 /** The htmlfile transport's factory for one engine. */

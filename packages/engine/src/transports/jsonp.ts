@@ -43,7 +43,7 @@ export function jsonpFactory(ctx: TransportContext): HttpTransportFactory {
     via: "http",
     upgradesTo: ["websocket"],
     needsOriginProof: true,
-    check: (req, done) => done(checkJsonpRequest(req)),
+    check: checkJsonpRequest,
     create: (_req, initial) => new JsonpTransport(ctx, initial),
     close: () => {},
   };
