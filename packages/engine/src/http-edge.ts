@@ -30,6 +30,18 @@ export function writeError(
   res.end(body);
 }
 
+/**
+ * Headers of an HTTP transport's answer: its media type, how it may be cached (never reused,
+ * by default), and never sniffed as anything but that type (a payload must not become HTML).
+ */
+export function answerHeaders(contentType: string, cacheControl = "no-store"): OutgoingHttpHeaders {
+  return {
+    "Content-Type": contentType,
+    "Cache-Control": cacheControl,
+    "X-Content-Type-Options": "nosniff",
+  };
+}
+
 /** Engine.IO's fixed message for the error's numeric code; details stay in events and logs. */
 function publicMessage(error: EngineError): string {
   return engineIoErrorMessages[error.engineCode ?? 3];

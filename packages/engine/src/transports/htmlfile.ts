@@ -13,9 +13,10 @@ import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { type EnginePacket, encodeEnginePayload } from "@switchboard/protocol";
 import { isOriginAllowed } from "../cors.js";
 import { EngineError } from "../errors.js";
-import { queryOf } from "../http-edge.js";
+import { answerHeaders, queryOf } from "../http-edge.js";
 import { parseIndex, scriptLiteral } from "../script-literal.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
+import { httpTransportFactory } from "./http.js";
 import { JSONP_GLOBAL } from "./jsonp.js";
 import { StreamTransport } from "./stream.js";
 
@@ -41,12 +42,9 @@ export class HtmlFileTransport extends StreamTransport {
   private target = "";
 
   protected headers(): OutgoingHttpHeaders {
-    return {
-      "Content-Type": "text/html; charset=UTF-8",
-      "Cache-Control": "no-cache, no-store, no-transform",
-      "X-Accel-Buffering": "no",
-      "X-Content-Type-Options": "nosniff",
-    };
+    const headers = answerHeaders("text/html; charset=UTF-8", "no-cache, no-store, no-transform");
+    headers["X-Accel-Buffering"] = "no";
+    return headers;
   }
 
   protected prelude(req: IncomingMessage): string {
@@ -103,14 +101,12 @@ export function checkHtmlFileRequest(req: IncomingMessage): EngineError | undefi
 
 /** The htmlfile transport's factory for one engine. */
 export function htmlfileFactory(ctx: TransportContext): HttpTransportFactory {
-  return {
+  return httpTransportFactory({
     name: "htmlfile",
-    via: "http",
     upgradesTo: ["websocket"],
     needsOriginProof: true,
     checkOrigin: (req, done) => checkHtmlFileOrigin(ctx, req, done),
     check: checkHtmlFileRequest,
-    create: (_req, initial) => new HtmlFileTransport(ctx, initial),
-    close: () => {},
-  };
+    create: (initial) => new HtmlFileTransport(ctx, initial),
+  });
 }

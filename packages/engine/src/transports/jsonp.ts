@@ -11,6 +11,7 @@ import { EngineError } from "../errors.js";
 import { queryOf } from "../http-edge.js";
 import { parseIndex, scriptLiteral } from "../script-literal.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
+import { httpTransportFactory } from "./http.js";
 import { type PollAnswer, PollingTransport } from "./polling.js";
 
 /** The global array of callbacks that JSONP answers call (the client's `JSONP_GLOBAL`). */
@@ -38,13 +39,11 @@ export function checkJsonpRequest(req: IncomingMessage): EngineError | undefined
 
 /** The JSONP transport's factory for one engine. */
 export function jsonpFactory(ctx: TransportContext): HttpTransportFactory {
-  return {
+  return httpTransportFactory({
     name: "jsonp",
-    via: "http",
     upgradesTo: ["websocket"],
     needsOriginProof: true,
     check: checkJsonpRequest,
-    create: (_req, initial) => new JsonpTransport(ctx, initial),
-    close: () => {},
-  };
+    create: (initial) => new JsonpTransport(ctx, initial),
+  });
 }

@@ -4,20 +4,13 @@
  * One GET and one POST at a time per session; anything else is a protocol error. Once the
  * transport is closed, a GET is answered at once with the close packet and a POST with 400.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { deflate, gzip } from "node:zlib";
 import { type EnginePacket, encodeEnginePayload } from "@switchboard/protocol";
-import { trace } from "../debug.js";
 import { EngineError } from "../errors.js";
-import { writeError } from "../http-edge.js";
-import type {
-  HttpTransportFactory,
-  ServerTransport,
-  TransportCloseMode,
-  TransportContext,
-  TransportSink,
-} from "../transport.js";
-import { PostReceiver } from "./post.js";
+import { answerHeaders, writeError } from "../http-edge.js";
+import type { HttpTransportFactory, TransportCloseMode, TransportContext } from "../transport.js";
+import { HttpTransport, httpTransportFactory } from "./http.js";
 
 /** What answers a poll: the body around a payload, and its media type. */
 export interface PollAnswer {
@@ -29,25 +22,14 @@ export interface PollAnswer {
 type PollingState = "open" | "closing" | "closed";
 
 /** The long-polling transport of one session. */
-export class PollingTransport implements ServerTransport {
+export class PollingTransport extends HttpTransport {
   readonly name: string = "polling";
   private state: PollingState = "open";
-  private sink: TransportSink | null = null;
   private pendingGet: { req: IncomingMessage; res: ServerResponse } | null = null;
-  private readonly posts: PostReceiver;
-  private initial: boolean;
   /** Called once the close packet went out (state "closing": waiting for a GET to carry it). */
   private onClosed: (() => void) | undefined;
   /** Bytes of answers written and not yet taken by the operating system. */
   private answerBytes = 0;
-
-  constructor(
-    protected readonly ctx: TransportContext,
-    initial: boolean,
-  ) {
-    this.initial = initial;
-    this.posts = new PostReceiver(ctx, { sink: () => this.sink, fail: (e) => this.fail(e) });
-  }
 
   get writable(): boolean {
     return this.state === "open" && this.pendingGet !== null;
@@ -55,24 +37,6 @@ export class PollingTransport implements ServerTransport {
 
   get bufferedAmount(): number {
     return this.answerBytes;
-  }
-
-  pause(): void {
-    this.posts.pause();
-  }
-
-  resume(): void {
-    this.posts.resume();
-  }
-
-  setSink(sink: TransportSink | null): void {
-    this.sink = sink;
-  }
-
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === "GET") this.onPoll(req, res);
-    else if (req.method === "POST") this.posts.handle(req, res);
-    else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
   }
 
   send(packets: readonly EnginePacket[], options: { compress: boolean }, onWritten?: () => void) {
@@ -92,9 +56,7 @@ export class PollingTransport implements ServerTransport {
       this.pendingGet = null;
       // Releases a waiting GET: with the close packet, or with a noop after an upgrade.
       if (get) this.respond(get.req, get.res, mode === "discard" ? "6" : "1", false);
-      // After an upgrade, a POST still arriving is delivered to the session all the same.
-      this.posts.close(mode === "discard" ? this.sink : null);
-      this.sink = null;
+      this.releasePosts(mode);
       onClosed?.();
       return;
     }
@@ -105,19 +67,14 @@ export class PollingTransport implements ServerTransport {
 
   private finishClose(): void {
     this.state = "closed";
-    this.sink = null;
-    this.posts.close();
+    this.releasePosts("immediate");
     const done = this.onClosed;
     this.onClosed = undefined;
     done?.();
   }
 
-  private fail(error: EngineError): void {
-    trace("polling error", { code: error.code });
-    this.sink?.onTransportError("transport error", error);
-  }
-
-  private onPoll(req: IncomingMessage, res: ServerResponse): void {
+  /** A poll: held until there is something to send. */
+  protected onGet(req: IncomingMessage, res: ServerResponse): void {
     if (this.state !== "open") {
       // Never hold a poll that nothing will answer: it carries the close packet at once.
       this.respond(req, res, "1", false);
@@ -157,12 +114,7 @@ export class PollingTransport implements ServerTransport {
     onWritten?: () => void,
   ): void {
     const { body, contentType } = this.answer(req, payload);
-    const headers: OutgoingHttpHeaders = {
-      "Content-Type": contentType,
-      // A poll's answer is never reusable, and is never to be sniffed as anything but text.
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    };
+    const headers = answerHeaders(contentType);
     const initial = this.initial;
     this.initial = false;
     this.ctx.decorateHeaders(headers, req, initial);
@@ -224,12 +176,10 @@ function acceptedEncoding(req: IncomingMessage): "gzip" | "deflate" | undefined 
 
 /** The polling transport's factory for one engine. */
 export function pollingFactory(ctx: TransportContext): HttpTransportFactory {
-  return {
+  return httpTransportFactory({
     name: "polling",
-    via: "http",
     // sse is offered only to clients that name it in the handshake (see offeredUpgrades).
     upgradesTo: ["websocket", "sse"],
-    create: (_req, initial) => new PollingTransport(ctx, initial),
-    close: () => {},
-  };
+    create: (initial) => new PollingTransport(ctx, initial),
+  });
 }

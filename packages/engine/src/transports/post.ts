@@ -6,10 +6,10 @@
  * is answered at once with 400 `SB_ERR_TRANSPORT_CLOSED`, as is one still arriving when the
  * transport closes.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeEnginePayload, type EnginePacket, isProtocolError } from "@switchboard/protocol";
 import { EngineError } from "../errors.js";
-import { readBody, writeError } from "../http-edge.js";
+import { answerHeaders, readBody, writeError } from "../http-edge.js";
 import type { TransportContext, TransportSink } from "../transport.js";
 
 /** The POST's stop() until reading has started. */
@@ -155,12 +155,8 @@ export class PostReceiver {
 /** Answers a POST with `ok` (text/plain, never cached, never sniffed). */
 export function writeOk(ctx: TransportContext, req: IncomingMessage, res: ServerResponse): void {
   if (res.destroyed) return;
-  const headers: OutgoingHttpHeaders = {
-    "Content-Type": "text/plain; charset=UTF-8",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Length": 2,
-  };
+  const headers = answerHeaders("text/plain; charset=UTF-8");
+  headers["Content-Length"] = 2;
   ctx.decorateHeaders(headers, req, false);
   res.writeHead(200, headers);
   res.end("ok");

@@ -13,7 +13,9 @@
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import { type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
+import { answerHeaders } from "../http-edge.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
+import { httpTransportFactory } from "./http.js";
 import { StreamTransport } from "./stream.js";
 
 /** The SSE event type of a packet sent as a JSON string (its text contains a CR). */
@@ -36,13 +38,10 @@ export class SseTransport extends StreamTransport {
   readonly name = "sse";
 
   protected headers(): OutgoingHttpHeaders {
-    return {
-      "Content-Type": "text/event-stream; charset=UTF-8",
-      // no-transform: a proxy must not compress (and so buffer) the stream.
-      "Cache-Control": "no-cache, no-transform",
-      "X-Accel-Buffering": "no",
-      "X-Content-Type-Options": "nosniff",
-    };
+    // no-transform: a proxy must not compress (and so buffer) the stream.
+    const headers = answerHeaders("text/event-stream; charset=UTF-8", "no-cache, no-transform");
+    headers["X-Accel-Buffering"] = "no";
+    return headers;
   }
 
   protected prelude(): string {
@@ -66,11 +65,9 @@ export class SseTransport extends StreamTransport {
 
 /** The SSE transport's factory for one engine. */
 export function sseFactory(ctx: TransportContext): HttpTransportFactory {
-  return {
+  return httpTransportFactory({
     name: "sse",
-    via: "http",
     upgradesTo: ["websocket"],
-    create: (_req, initial) => new SseTransport(ctx, initial),
-    close: () => {},
-  };
+    create: (initial) => new SseTransport(ctx, initial),
+  });
 }

@@ -12,33 +12,18 @@ import type { EnginePacket } from "@switchboard/protocol";
 import { trace } from "../debug.js";
 import { EngineError } from "../errors.js";
 import { writeError } from "../http-edge.js";
-import type {
-  ServerTransport,
-  TransportCloseMode,
-  TransportContext,
-  TransportSink,
-} from "../transport.js";
-import { PostReceiver } from "./post.js";
+import type { TransportCloseMode } from "../transport.js";
+import { HttpTransport } from "./http.js";
 
 /** "waiting": no stream yet; "open": streaming; "closed": ended or gone. */
 export type StreamState = "waiting" | "open" | "closed";
 
 /** A streaming transport; subclasses say how the stream is framed. */
-export abstract class StreamTransport implements ServerTransport {
-  abstract readonly name: string;
+export abstract class StreamTransport extends HttpTransport {
   private state: StreamState = "waiting";
-  private sink: TransportSink | null = null;
   private res: ServerResponse | null = null;
-  private readonly posts: PostReceiver;
   private heartbeat: NodeJS.Timeout | undefined;
   private idle = true;
-
-  constructor(
-    protected readonly ctx: TransportContext,
-    private readonly initial: boolean,
-  ) {
-    this.posts = new PostReceiver(ctx, { sink: () => this.sink, fail: (e) => this.fail(e) });
-  }
 
   /** Response headers of the stream (before the engine's `headers` listeners). */
   protected abstract headers(req: IncomingMessage): OutgoingHttpHeaders;
@@ -59,26 +44,6 @@ export abstract class StreamTransport implements ServerTransport {
     return this.res?.writableLength ?? 0;
   }
 
-  pause(): void {
-    this.posts.pause();
-  }
-
-  resume(): void {
-    this.posts.resume();
-  }
-
-  setSink(sink: TransportSink | null): void {
-    this.sink = sink;
-  }
-
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === "GET" && this.state === "closed") {
-      writeError(res, new EngineError("TRANSPORT_CLOSED", "The stream is closed"));
-    } else if (req.method === "GET") this.onStream(req, res);
-    else if (req.method === "POST") this.posts.handle(req, res);
-    else writeError(res, new EngineError("BAD_REQUEST", `Unexpected method ${req.method}`));
-  }
-
   send(packets: readonly EnginePacket[], _options: { compress: boolean }, onWritten?: () => void) {
     const res = this.res;
     if (this.state !== "open" || res === null) return;
@@ -88,9 +53,7 @@ export abstract class StreamTransport implements ServerTransport {
 
   close(mode: TransportCloseMode, onClosed?: () => void): void {
     const res = this.res;
-    // After an upgrade, a POST still arriving is delivered to the session all the same.
-    this.posts.close(mode === "discard" ? this.sink : null);
-    this.sink = null;
+    this.releasePosts(mode);
     if (this.state !== "closed") {
       this.state = "closed";
       clearInterval(this.heartbeat);
@@ -107,12 +70,12 @@ export abstract class StreamTransport implements ServerTransport {
     onClosed?.();
   }
 
-  private fail(error: EngineError): void {
-    trace("stream error", { transport: this.name, code: error.code });
-    this.sink?.onTransportError("transport error", error);
-  }
-
-  private onStream(req: IncomingMessage, res: ServerResponse): void {
+  /** The stream's GET: the one that opens it; any other is refused. */
+  protected onGet(req: IncomingMessage, res: ServerResponse): void {
+    if (this.state === "closed") {
+      writeError(res, new EngineError("TRANSPORT_CLOSED", "The stream is closed"));
+      return;
+    }
     if (this.state !== "waiting") {
       // A second stream for one session: refused; the first one goes on.
       writeError(res, new EngineError("BAD_REQUEST", "A stream is already open"));

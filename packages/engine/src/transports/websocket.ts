@@ -173,6 +173,9 @@ export function websocketFactory(ctx: TransportContext): UpgradeTransportFactory
         ? false
         : ({ ...o.perMessageDeflate } as WsPerMessageDeflateOptions),
   });
+  // No `close`: without its own server or client tracking, `wss` holds nothing to release;
+  // closing it would make it refuse later upgrades (503), and the engine stays usable after
+  // close().
   return {
     name: "websocket",
     via: "upgrade",
@@ -196,8 +199,5 @@ export function websocketFactory(ctx: TransportContext): UpgradeTransportFactory
         wss.off("headers", onHeaders);
       }
     },
-    // Without its own server or client tracking, `wss` holds nothing to release; closing it
-    // would make it refuse later upgrades (503), and the engine stays usable after close().
-    close: () => {},
   };
 }
