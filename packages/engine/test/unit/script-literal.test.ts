@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
-import { parseIndex, scriptLiteral } from "../src/script-literal.js";
-import { parseOrigin } from "../src/transports/htmlfile.js";
-import { sseEvent } from "../src/transports/sse.js";
+import { parseIndex, scriptLiteral } from "../../src/script-literal.js";
+import { parseOrigin } from "../../src/transports/htmlfile.js";
+import { sseEvent } from "../../src/transports/sse.js";
 
 test("scriptLiteral escapes what could end or change a script", () => {
   const nasty = '</script><!--\u2028\u2029"\\&>';

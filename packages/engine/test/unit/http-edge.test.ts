@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { test } from "node:test";
 import fc from "fast-check";
-import { queryOf } from "../src/http-edge.js";
+import { queryOf } from "../../src/http-edge.js";
 
 const request = (url: string) => ({ url }) as IncomingMessage;
 
