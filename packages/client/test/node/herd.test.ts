@@ -22,19 +22,24 @@ test("200 clients dropped together schedule spread-out reconnections and all com
       delays.push(args[1] as number);
     }
   });
-  const back = Promise.all(sockets.flatMap((s) => [next(s.io, "reconnect"), next(s, "connect")]));
-  // Drop every connection at once, as a server restart or a load balancer would.
-  for (const s of server.io.sockets.sockets.values()) s.conn.close();
-  await back;
-  setDebugSink(undefined);
+  try {
+    const back = Promise.all(sockets.flatMap((s) => [next(s.io, "reconnect"), next(s, "connect")]));
+    // Drop every connection at once, as a server restart or a load balancer would.
+    for (const s of server.io.sockets.sockets.values()) s.conn.close();
+    await back;
+    setDebugSink(undefined);
 
-  assert.equal(delays.length, count);
-  // First attempt: 200 ms × (1 − 0.5 × random) lies in (100, 200].
-  for (const d of delays) assert.ok(d > 99 && d <= 200, `${d} outside the window`);
-  assert.ok(new Set(delays).size > 50, `only ${new Set(delays).size} distinct delays`);
-  const tenths = new Set(delays.map((d) => Math.min(9, Math.floor((d - 100) / 10))));
-  assert.equal(tenths.size, 10, "every tenth of the window is used");
-  assert.ok(sockets.every((s) => s.connected));
-  for (const s of sockets) s.disconnect();
-  await server.close();
+    assert.equal(delays.length, count);
+    // First attempt: 200 ms × (1 − 0.5 × random) lies in (100, 200].
+    for (const d of delays) assert.ok(d > 99 && d <= 200, `${d} outside the window`);
+    assert.ok(new Set(delays).size > 50, `only ${new Set(delays).size} distinct delays`);
+    const tenths = new Set(delays.map((d) => Math.min(9, Math.floor((d - 100) / 10))));
+    assert.equal(tenths.size, 10, "every tenth of the window is used");
+    assert.ok(sockets.every((s) => s.connected));
+  } finally {
+    // Also when an assertion failed: 200 live sockets would keep the test process alive.
+    setDebugSink(undefined);
+    for (const s of sockets) s.disconnect();
+    await server.close();
+  }
 });
