@@ -4,7 +4,7 @@
  * limits, CORS and origin policy. See README.md.
  */
 
-export { BadOptionError, SwitchboardError } from "@switchboard/protocol";
+export { BadOptionError, JSONP_GLOBAL, SwitchboardError } from "@switchboard/protocol";
 export type { CorsOptions, CustomOrigin, OriginVerdict, StaticOrigin } from "./cors.js";
 export { checkOrigin, isOriginAllowed, isSameOrigin } from "./cors.js";
 export {
@@ -56,5 +56,4 @@ export type {
   UpgradeTransportFactory,
 } from "./transport.js";
 export { transportRegistry } from "./transport-registry.js";
-export { JSONP_GLOBAL } from "./transports/jsonp.js";
 export type { UpgradeState } from "./upgrade.js";

@@ -10,14 +10,13 @@
  * are held until a POST or an upgrade passes the origin policy.
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
-import { type EnginePacket, encodeEnginePayload } from "@switchboard/protocol";
+import { type EnginePacket, encodeEnginePayload, JSONP_GLOBAL } from "@switchboard/protocol";
 import { isOriginAllowed } from "../cors.js";
 import { EngineError } from "../errors.js";
 import { answerHeaders, queryOf } from "../http-edge.js";
 import { parseIndex, scriptLiteral } from "../script-literal.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
 import { httpTransportFactory } from "./http.js";
-import { JSONP_GLOBAL } from "./jsonp.js";
 import { StreamTransport } from "./stream.js";
 
 /** Bytes of padding in the prelude: browsers may buffer the first KB before rendering. */

@@ -7,15 +7,13 @@
  * a POST or an upgrade passes the origin policy (see the engine's `needsOriginProof`).
  */
 import type { IncomingMessage } from "node:http";
+import { JSONP_GLOBAL } from "@switchboard/protocol";
 import { EngineError } from "../errors.js";
 import { queryOf } from "../http-edge.js";
 import { parseIndex, scriptLiteral } from "../script-literal.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
 import { httpTransportFactory } from "./http.js";
 import { type PollAnswer, PollingTransport } from "./polling.js";
-
-/** The global array of callbacks that JSONP answers call (the client's `JSONP_GLOBAL`). */
-export const JSONP_GLOBAL = "___sb";
 
 /** The JSONP transport of one session: polling with script answers. */
 export class JsonpTransport extends PollingTransport {

@@ -12,14 +12,11 @@
  * lines. The client takes `j` events through `JSON.parse`. See the README ("Transports", sse).
  */
 import type { OutgoingHttpHeaders } from "node:http";
-import { type EnginePacket, encodeEnginePacket } from "@switchboard/protocol";
+import { type EnginePacket, encodeEnginePacket, SSE_JSON_EVENT } from "@switchboard/protocol";
 import { answerHeaders } from "../http-edge.js";
 import type { HttpTransportFactory, TransportContext } from "../transport.js";
 import { httpTransportFactory } from "./http.js";
 import { StreamTransport } from "./stream.js";
-
-/** The SSE event type of a packet sent as a JSON string (its text contains a CR). */
-export const SSE_JSON_EVENT = "j";
 
 /**
  * One SSE event carrying `text` losslessly: as `data:` lines split at LF, or, when `text`
