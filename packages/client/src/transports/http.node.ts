@@ -83,16 +83,35 @@ export function send(
     signal,
   };
   return new Promise((resolve, reject) => {
-    const req = (target.secure ? httpsRequest : httpRequest)(options, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) return resolve(res);
-      res.resume();
-      reject(transportError(`HTTP ${status}`, status));
-    });
-    req.on("error", (error) => reject(failed(error)));
-    req.end(body);
+    const attempt = (retry: boolean): void => {
+      const req = (target.secure ? httpsRequest : httpRequest)(options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        res.resume();
+        reject(transportError(`HTTP ${status}`, status));
+      });
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed while idle, just as this request went out
+        // on it: the server read nothing of it, so it goes again, once, on a fresh connection.
+        if (
+          retry &&
+          req.reusedSocket &&
+          STALE_CONNECTION.has(error.code ?? "") &&
+          !signal?.aborted
+        ) {
+          attempt(false);
+          return;
+        }
+        reject(failed(error));
+      });
+      req.end(body);
+    };
+    attempt(true);
   });
 }
+
+/** How a request fails on a kept-alive connection that the server had closed. */
+const STALE_CONNECTION: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE"]);
 
 /** A response's body, decompressed when the server (or a proxy) compressed it. */
 export function bodyOf(res: IncomingMessage): Readable {
