@@ -18,6 +18,7 @@ import { getText } from "../../src/transports/http.node.ts";
 async function droppingServer(): Promise<{
   port: number;
   connections: () => number;
+  dropAll: () => void;
   close: () => void;
 }> {
   let connections = 0;
