@@ -90,7 +90,18 @@ if (files.length === 0) {
 ensureSystemPackages(files);
 const result = spawnSync(
   process.execPath,
-  ["--conditions=source", "--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  [
+    "--conditions=source",
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=2",
+    // A safety net, not a speed bound: a test whose wait is never satisfied fails after
+    // 10 minutes with its name instead of hanging the whole run (tests with longer work set
+    // their own timeout).
+    "--test-timeout=600000",
+    ...files,
+  ],
   { stdio: "inherit", cwd: root },
 );
 process.exit(result.status ?? 1);

@@ -209,14 +209,22 @@ describe("sse", () => {
   });
 });
 
-describe("sse upgrade races", () => {
+// Bounded: a wait that is never satisfied fails the test instead of hanging the run.
+describe("sse upgrade races", { timeout: 60_000 }, () => {
   let h: Harness;
+  let patient: Harness;
   before(async () => {
     h = await startEngine({ upgradeTimeout: 200 });
+    // An upgrade that must complete: a loaded machine may take longer than 200 ms to send "5".
+    patient = await startEngine({});
   });
-  after(() => h.close());
+  after(async () => {
+    await h.close();
+    await patient.close();
+  });
 
   test("the client closing the stream after 3probe, before 5 arrives, does not end the session", async () => {
+    const h = patient;
     const { stream, sid, session } = await sseHandshake(h);
     const peer = new Peer(h.port, `EIO=4&transport=websocket&sid=${sid}`);
     await peer.opened;
@@ -250,7 +258,7 @@ describe("sse upgrade races", () => {
   });
 });
 
-describe("sse close races", () => {
+describe("sse close races", { timeout: 60_000 }, () => {
   test("a POST on its way when the client closed the paused stream is still delivered", async () => {
     const h = await startEngine({});
     try {
