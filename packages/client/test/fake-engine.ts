@@ -1,6 +1,7 @@
 /**
- * A tiny fake server for this project's own transports (sse, jsonp, htmlfile), speaking the
- * wire design of DESIGN.md "Wire protocol" until the real server lands. It keeps one Engine.IO
+ * A tiny scripted server for this project's own transports (sse, jsonp, htmlfile), speaking the
+ * wire design of DESIGN.md "Wire protocol", for tests that need to see every engine packet a
+ * client sends and to answer in ways a real server never would. It keeps one Engine.IO
  * session per sid and a minimal Socket.IO layer for the main namespace: CONNECT is answered,
  * `echo` events are acknowledged with their arguments, and right after CONNECT the server sends
  * `hello` and a binary event. Every engine packet it receives is recorded as its wire string.

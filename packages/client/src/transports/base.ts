@@ -32,13 +32,14 @@ export abstract class HttpTransport implements ClientTransport {
   #post: Promise<void> | undefined;
   #onPaused: (() => void) | undefined;
   protected readonly ctx: TransportContext;
-  protected readonly h: TransportHandlers;
+  /** The transport's owner: where packets, drains, errors and the close go. */
+  protected readonly handlers: TransportHandlers;
   /** POST as CORS-simple requests (jsonp, htmlfile). */
   protected readonly simplePost: boolean = false;
 
   constructor(ctx: TransportContext, handlers: TransportHandlers) {
     this.ctx = ctx;
-    this.h = handlers;
+    this.handlers = handlers;
     queueMicrotask(() => this.state === "closed" || this.start());
   }
 
@@ -58,7 +59,7 @@ export abstract class HttpTransport implements ClientTransport {
   protected receive(packets: EnginePacket[]): boolean {
     for (const packet of packets) {
       if (this.state === "closed") return false;
-      if (packet.type !== "noop") this.h.onPacket(packet);
+      if (packet.type !== "noop") this.handlers.onPacket(packet);
       // After the probe, a noop ends the down channel's delivery (see the file's comment).
       else if (this.state !== "open") {
         this.downBusy = false;
@@ -103,7 +104,7 @@ export abstract class HttpTransport implements ClientTransport {
   protected fail(error: unknown): void {
     if (this.state === "closed") return;
     this.close();
-    this.h.onError(error as Error); // fetch and the transports reject with Errors only
+    this.handlers.onError(error as Error); // fetch and the transports reject with Errors only
   }
 
   send(packets: EnginePacket[]): void {
@@ -111,7 +112,7 @@ export abstract class HttpTransport implements ClientTransport {
       () => {
         this.#post = undefined;
         if (this.state === "closed") return;
-        this.h.onDrain();
+        this.handlers.onDrain();
         this.checkPaused();
       },
       (error: unknown) => {

@@ -38,9 +38,9 @@ class HtmlFile extends DomTransport {
     iframe.onload = () => {
       if (this.state === "closed") return;
       this.close();
-      this.h.onClose();
+      this.handlers.onClose();
     };
-    this.h.onOpen();
+    this.handlers.onOpen();
   }
 
   protected override stop(): void {

@@ -24,7 +24,7 @@ class Jsonp extends DomTransport {
     g[JSONP_GLOBAL] ??= [];
     this.#registry = g[JSONP_GLOBAL];
     this.index = this.#registry.push((payload) => this.#onPayload(payload)) - 1;
-    this.h.onOpen();
+    this.handlers.onOpen();
     this.#poll();
   }
 

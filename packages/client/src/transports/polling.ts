@@ -13,7 +13,7 @@ class Polling extends HttpTransport {
   readonly #abort = new AbortController();
 
   protected start(): void {
-    this.h.onOpen();
+    this.handlers.onOpen();
     this.#poll();
   }
 

@@ -19,7 +19,7 @@ class SseBrowser extends HttpTransport {
     });
     this.#source = source;
     this.downBusy = true;
-    source.onopen = () => this.h.onOpen();
+    source.onopen = () => this.handlers.onOpen();
     source.onmessage = (event: MessageEvent<string>) => this.receiveText(event.data, true);
     // SSE_JSON_EVENT carries its packet as a JSON string (a packet with a "\r" in it).
     source.addEventListener(SSE_JSON_EVENT, (event) => this.receiveText(event.data, true, true));

@@ -25,7 +25,7 @@ class SseNode extends HttpTransport {
           res.destroy();
           throw transportError(`not an event stream: ${type}`);
         }
-        this.h.onOpen();
+        this.handlers.onOpen();
         // SSE_JSON_EVENT carries its packet as a JSON string (a packet with a "\r" in it).
         const parser = new SseParser((data, event) =>
           this.receiveText(data, true, event === SSE_JSON_EVENT),
@@ -38,7 +38,7 @@ class SseNode extends HttpTransport {
         body.on("end", () => {
           if (this.state === "closed") return;
           this.close();
-          this.h.onClose();
+          this.handlers.onClose();
         });
         body.on("error", (error) => this.fail(transportError(error.message, error)));
       })

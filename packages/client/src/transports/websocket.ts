@@ -31,11 +31,11 @@ class WebSocketTransport implements ClientTransport {
   readonly #ws: WebSocketLike;
   #closed = false;
 
-  constructor(ctx: TransportContext, h: TransportHandlers, open: OpenWebSocket) {
+  constructor(ctx: TransportContext, handlers: TransportHandlers, open: OpenWebSocket) {
     const ws = open(ctx.url().replace(/^http/, "ws"), ctx);
     this.#ws = ws;
     ws.binaryType = ctx.binaryType; // "nodebuffer" (Node, ws) or "arraybuffer" (browsers)
-    ws.onopen = () => h.onOpen();
+    ws.onopen = () => handlers.onOpen();
     ws.onmessage = (event) => {
       // `ws` still delivers while closing: a closed transport calls nothing (the contract).
       if (this.#closed) return;
@@ -44,24 +44,24 @@ class WebSocketTransport implements ClientTransport {
         packet = decodeEnginePacket(event.data as string, ctx.binaryType);
       } catch (error) {
         this.close();
-        return h.onError(transportError("invalid packet", error));
+        return handlers.onError(transportError("invalid packet", error));
       }
-      h.onPacket(packet);
+      handlers.onPacket(packet);
     };
     // `ws` says why (e.g. "self-signed certificate"); a browser's error event says nothing.
     ws.onerror = (event) => {
       if (this.#closed) return;
       this.close();
-      h.onError(
+      handlers.onError(
         transportError((event as { message?: string }).message || "websocket error", event),
       );
     };
     ws.onclose = () => {
       if (this.#closed) return;
       this.#closed = true;
-      h.onClose();
+      handlers.onClose();
     };
-    this.#drain = () => !this.#closed && h.onDrain();
+    this.#drain = () => !this.#closed && handlers.onDrain();
   }
 
   readonly #drain: () => void;
