@@ -7,6 +7,7 @@
 export { BadOptionError, JSONP_GLOBAL, SwitchboardError } from "@switchboard/protocol";
 export type { CorsOptions, CustomOrigin, OriginVerdict, StaticOrigin } from "./cors.js";
 export { checkOrigin, isOriginAllowed, isSameOrigin } from "./cors.js";
+export { debugEnabled, type Trace, tracer } from "./debug.js";
 export {
   type ConnectionErrorEvent,
   Engine,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { once } from "node:events";
 import { test } from "node:test";
@@ -30,4 +31,32 @@ test("diagnostics_channel switchboard:engine tells why a session closed and why 
     unsubscribe("switchboard:engine", listener);
     await h.close();
   }
+});
+
+test("DEBUG=switchboard:engine prints the channel's events as text; other names print nothing", () => {
+  const script = `
+    import { createServer } from "node:http";
+    import { Engine } from "@switchboard/engine";
+    const engine = new Engine({});
+    const server = createServer();
+    engine.attach(server);
+    server.listen(0, "127.0.0.1", async () => {
+      const port = server.address().port;
+      await fetch("http://127.0.0.1:" + port + "/engine.io/?EIO=4&transport=polling");
+      engine.close();
+      server.close();
+    });
+  `;
+  const run = (DEBUG: string) =>
+    spawnSync(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
+      { cwd: import.meta.dirname, encoding: "utf8", env: { ...process.env, DEBUG } },
+    );
+  const on = run("switchboard:*");
+  assert.equal(on.status, 0, on.stderr);
+  assert.match(on.stderr, /^switchboard:engine handshake sid="[\w-]+" transport="polling"/m);
+  const off = run("switchboard:server");
+  assert.equal(off.status, 0, off.stderr);
+  assert.equal(off.stderr, "");
 });
