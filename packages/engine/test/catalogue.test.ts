@@ -16,10 +16,8 @@ import {
 const known = new Set(transportRegistry.keys());
 
 describe("error catalogue", () => {
-  test("every entry's name, code, Engine.IO code, message and status agree", () => {
+  test("every entry's Engine.IO code, message and status agree", () => {
     for (const [name, entry] of Object.entries(EngineErrors)) {
-      assert.equal(entry.code, `SB_ERR_${name}`, name);
-      assert.ok(Object.isFrozen(entry), name);
       if (entry.engineCode === undefined) {
         assert.equal(entry.status, undefined, name);
         continue;

@@ -4,7 +4,7 @@
  * listens to the five callbacks of {@link TransportHandlers}.
  */
 import type { BinaryType, EnginePacket } from "@switchboard/protocol";
-import type { NodeOnlyOptions } from "./options.js";
+import type { NodeOnlyOptions } from "./node-options.js";
 
 /** Names of the transports, as the `transports` option spells them. */
 export type TransportName = "websocket" | "polling" | "sse" | "jsonp" | "htmlfile";

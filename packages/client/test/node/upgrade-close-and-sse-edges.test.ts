@@ -1,8 +1,8 @@
 /**
- * Regressions found against this project's engine, reproduced against the fake server (and the
- * engine where it speaks the same): a probe that fails while the old transport pauses, a noop
- * read before `3probe`, a session that closes before CONNECT, the close POST racing the poll's
- * abort, and carriage returns over sse.
+ * Edges of the client's engine connection, each a regression once found against this project's
+ * engine, reproduced against the scripted server (and the engine where it speaks the same): a
+ * probe that fails while the old transport pauses, a noop read before `3probe`, a session that
+ * closes before CONNECT, the close POST racing the poll's abort, and carriage returns over sse.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
