@@ -45,6 +45,20 @@ export function createMetrics(registry: Registry, prefix: string, sources: Gauge
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name: prefix + name, help, labelNames, registers });
+  // Packets and bytes are summed in plain numbers on the hot path and moved into the counters
+  // when Prometheus scrapes: a labelled inc() per packet costs more than the packet's own work.
+  const traffic = (name: string, help: string, take: () => { in: number; out: number }) =>
+    new Counter({
+      name: prefix + name,
+      help,
+      labelNames: ["direction"],
+      registers,
+      collect() {
+        const taken = take();
+        this.inc({ direction: "in" }, taken.in);
+        this.inc({ direction: "out" }, taken.out);
+      },
+    });
   return {
     connections: new Gauge({
       name: `${prefix}connections`,
@@ -74,28 +88,12 @@ export function createMetrics(registry: Registry, prefix: string, sources: Gauge
     ),
     // Packets and bytes are summed in plain numbers on the hot path and moved into the counters
     // when Prometheus scrapes: a labelled inc() per packet costs more than the packet's own work.
-    packets: new Counter({
-      name: `${prefix}packets_total`,
-      help: "Socket.IO packets (and binary attachments), in and out",
-      labelNames: ["direction"],
-      registers,
-      collect() {
-        const taken = sources.takePackets();
-        this.inc({ direction: "in" }, taken.in);
-        this.inc({ direction: "out" }, taken.out);
-      },
-    }),
-    bytes: new Counter({
-      name: `${prefix}bytes_total`,
-      help: "Bytes of Socket.IO packets, in and out",
-      labelNames: ["direction"],
-      registers,
-      collect() {
-        const taken = sources.takeBytes();
-        this.inc({ direction: "in" }, taken.in);
-        this.inc({ direction: "out" }, taken.out);
-      },
-    }),
+    packets: traffic(
+      "packets_total",
+      "Socket.IO packets (and binary attachments), in and out",
+      sources.takePackets,
+    ),
+    bytes: traffic("bytes_total", "Bytes of Socket.IO packets, in and out", sources.takeBytes),
     bufferedBytes: new Gauge({
       name: `${prefix}buffered_bytes`,
       help: "Outbound bytes buffered, summed over the open sessions",
