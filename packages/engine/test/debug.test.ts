@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { once } from "node:events";
 import { test } from "node:test";
+import { runWithDebug } from "../../../test/support/debug-child.ts";
 import { pollingHandshake, send, startEngine, url } from "./helpers.js";
 
 test("diagnostics_channel switchboard:engine tells why a session closed and why a request was refused", async () => {
@@ -47,12 +47,7 @@ test("DEBUG=switchboard:engine prints the channel's events as text; other names 
       server.close();
     });
   `;
-  const run = (DEBUG: string) =>
-    spawnSync(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
-      { cwd: import.meta.dirname, encoding: "utf8", env: { ...process.env, DEBUG } },
-    );
+  const run = (DEBUG: string) => runWithDebug(script, DEBUG, import.meta.dirname);
   const on = run("switchboard:*");
   assert.equal(on.status, 0, on.stderr);
   assert.match(on.stderr, /^switchboard:engine handshake sid="[\w-]+" transport="polling"/m);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { once } from "node:events";
 import { test } from "node:test";
 import { type Namespace, Server } from "@switchboard/server";
+import { runWithDebug } from "../../../../test/support/debug-child.ts";
 import { fakeServer, tick } from "../helpers.ts";
 
 test("new Server(port) creates, listens and closes its HTTP server", async () => {
@@ -98,12 +98,7 @@ test("DEBUG=switchboard:* prints the same events as text, as the client's DEBUG 
     const io = new Server();
     io.of("/orders");
   `;
-  const run = (DEBUG: string) =>
-    spawnSync(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
-      { cwd: import.meta.dirname, encoding: "utf8", env: { ...process.env, DEBUG } },
-    );
+  const run = (DEBUG: string) => runWithDebug(script, DEBUG, import.meta.dirname);
   const on = run("other,switchboard:*");
   assert.equal(on.status, 0, on.stderr);
   assert.match(on.stderr, /^switchboard:server namespace created nsp="\/orders"$/m);
