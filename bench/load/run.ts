@@ -246,7 +246,9 @@ async function main(): Promise<void> {
     }
     if (name === "client-browser") {
       console.log("Chromium clients: one page, one socket, 4 acks in flight");
-      browserClients = await withTimeout(clientBrowser(config), 5 * 60_000, name);
+      // Two and a half minutes per round (the default two rounds: five).
+      const ms = config.clientBrowser.rounds * 150_000;
+      browserClients = await withTimeout(clientBrowser(config), ms, name);
       continue;
     }
     const scenario = LOAD_SCENARIOS[name];

@@ -72,6 +72,8 @@ export interface Config {
   readonly clientBrowser: Measure & {
     readonly inFlight: number;
     readonly payloadBytes: number;
+    /** Only the rows of these transports (`--browser-transports=`); all when absent. */
+    readonly transports?: readonly string[];
   };
   /** Handshakes in flight while a scenario opens its clients. */
   readonly setupConcurrency: number;
@@ -159,7 +161,10 @@ export interface Options {
 /** Default file for `--json` without a value (.tmp/ is ignored by git). */
 export const DEFAULT_JSON = ".tmp/bench-load.json";
 
-const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${ALL_TARGETS.join(",")}] [--json[=FILE]] [--sb-bundle=FILE] [--sb-extra=LABEL=FILE,...] [--sb-client=FILE]`;
+/** The transports of the Chromium scenario's rows. */
+export const BROWSER_TRANSPORTS = ["websocket", "polling", "sse", "jsonp", "htmlfile"] as const;
+
+const USAGE = `usage: run.ts [--quick] [--only=${SCENARIOS.join(",")}] [--targets=${ALL_TARGETS.join(",")}] [--json[=FILE]] [--sb-bundle=FILE] [--sb-extra=LABEL=FILE,...] [--sb-client=FILE] [--browser-transports=${BROWSER_TRANSPORTS.join(",")}] [--browser-rounds=N]`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(",").filter((item) => item !== "");
@@ -180,6 +185,8 @@ export function parseArgs(argv: readonly string[]): Options {
   let sbBundle: string | undefined;
   let sbClient: string | undefined;
   let sbExtra: string | undefined;
+  let browserTransports: string[] | undefined;
+  let browserRounds: number | undefined;
   for (const arg of argv) {
     const [flag = "", value] = arg.split("=", 2) as [string, string | undefined];
     if (flag === "--quick") quick = true;
@@ -189,7 +196,25 @@ export function parseArgs(argv: readonly string[]): Options {
     else if (flag === "--sb-bundle" && value) sbBundle = value;
     else if (flag === "--sb-client" && value) sbClient = value;
     else if (flag === "--sb-extra" && value) sbExtra = arg.slice("--sb-extra=".length);
-    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    else if (flag === "--browser-transports" && value) {
+      browserTransports = list(flag, value, BROWSER_TRANSPORTS);
+    } else if (
+      flag === "--browser-rounds" &&
+      value &&
+      Number.isInteger(Number(value)) &&
+      Number(value) > 0
+    ) {
+      browserRounds = Number(value);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
-  return { config: quick ? QUICK : FULL, only, targets, json, sbBundle, sbClient, sbExtra };
+  const base = quick ? QUICK : FULL;
+  const config: Config = {
+    ...base,
+    clientBrowser: {
+      ...base.clientBrowser,
+      rounds: browserRounds ?? base.clientBrowser.rounds,
+      transports: browserTransports,
+    },
+  };
+  return { config, only, targets, json, sbBundle, sbClient, sbExtra };
 }

@@ -180,7 +180,9 @@ export async function clientBrowser(config: Config): Promise<ClientBrowserResult
     ],
   });
   const extra = extraBundles().map(([label]) => `x:${label}`);
-  const rows: ClientBrowserResult["rows"][number][] = ROWS.map((row) => ({
+  const only = config.clientBrowser.transports;
+  const chosen = ROWS.filter((row) => !only || only.includes(row.transport));
+  const rows: ClientBrowserResult["rows"][number][] = chosen.map((row) => ({
     row: { ...row, libs: row.libs.flatMap((lib) => (lib === "sb" ? [lib, ...extra] : [lib])) },
     figures: {},
   }));

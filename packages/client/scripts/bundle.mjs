@@ -13,7 +13,7 @@ import { gzipSync } from "node:zlib";
  * Budget for min+gzip (gzip level 9), in bytes (socket.io.min.js 4.8, measured the same way:
  * about 14,800). `SB_BUDGET` lowers it, for the test that proves the check fails a build.
  */
-export const BUDGET = Math.min(10_750, Number(process.env.SB_BUDGET ?? Number.POSITIVE_INFINITY));
+export const BUDGET = Math.min(10_800, Number(process.env.SB_BUDGET ?? Number.POSITIVE_INFINITY));
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outAt = process.argv.indexOf("--out");

@@ -22,11 +22,11 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("the bundle is within its 10,750-byte min+gzip budget", () => {
+test("the bundle is within its 10,800-byte min+gzip budget", () => {
   const result = run(["--check-only"]);
   assert.equal(result.status, 0, result.stderr);
   const bytes = Number(/(\d+) bytes min\+gzip/.exec(result.stdout)?.[1]);
-  assert.ok(bytes > 0 && bytes <= 10_750, `${bytes} bytes`);
+  assert.ok(bytes > 0 && bytes <= 10_800, `${bytes} bytes`);
 });
 
 test("past the budget the check fails the build and says who grew", () => {
