@@ -1,6 +1,6 @@
 /**
  * @switchboard/client (browser entry): a drop-in for socket.io-client 4.x. `io(url, options)`
- * connects with every transport of the platform (browsers: websocket, polling (fetch), sse
+ * connects with every transport of the platform (browsers: websocket, polling (XMLHttpRequest), sse
  * (EventSource), jsonp, htmlfile), tried in that order; a session opened on polling then
  * upgrades to the best transport the server offers (websocket, else sse).
  */

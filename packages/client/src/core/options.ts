@@ -46,7 +46,7 @@ export interface EngineOptions extends NodeOptions, UnsupportedOptions {
   query?: Record<string, string>;
   /**
    * Transports to try, in order: names or transport factories (from `@switchboard/client/core`).
-   * @default ["websocket", "sse", "polling", "jsonp", "htmlfile"] (Node: the first three)
+   * @default ["websocket", "polling", "sse", "jsonp", "htmlfile"] (Node: the first three)
    */
   transports?: readonly (TransportName | TransportFactory)[];
   /** Probe a WebSocket (or a better transport the server offers) once connected. @default true */

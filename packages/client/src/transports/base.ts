@@ -104,7 +104,7 @@ export abstract class HttpTransport implements ClientTransport {
   protected fail(error: unknown): void {
     if (this.state === "closed") return;
     this.close();
-    this.handlers.onError(error as Error); // fetch and the transports reject with Errors only
+    this.handlers.onError(error as Error); // requests and the transports reject with Errors only
   }
 
   send(packets: EnginePacket[]): void {

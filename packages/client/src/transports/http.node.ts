@@ -1,10 +1,9 @@
 /**
  * HTTP requests of the HTTP-based transports in Node, on node:http / node:https (chosen by the
- * package's `#http` import condition; browsers get http.browser.ts on fetch). Requests go
+ * package's `#http` import condition; browsers get http.browser.ts on XMLHttpRequest). Requests go
  * through the `agent` option, or a keep-alive agent shared by the process, so that polls and
  * POSTs reuse their connections; the TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`, …)
- * go with each request, and node:https keeps connections with different ones apart. Like fetch
- * and browsers, requests accept gzip and deflate answers: a proxy that compresses (and buffers)
+ * go with each request, and node:https keeps connections with different ones apart. Like browsers, requests accept gzip and deflate answers: a proxy that compresses (and buffers)
  * them treats this client as it treats a browser.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";

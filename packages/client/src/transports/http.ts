@@ -1,6 +1,6 @@
 /**
  * What the HTTP-based transports share on every platform: the cache-buster. The requests
- * themselves are the platform's (`#http`: http.browser.ts on fetch, http.node.ts on node:http).
+ * themselves are the platform's (`#http`: http.browser.ts on XMLHttpRequest, http.node.ts on node:http).
  */
 import type { TransportContext } from "../core/transport.js";
 

@@ -1,5 +1,5 @@
 /**
- * HTTP long-polling (`transport=polling`), on the platform's HTTP requests (`#http`: fetch in
+ * HTTP long-polling (`transport=polling`), on the platform's HTTP requests (`#http`: XMLHttpRequest in
  * browsers, node:http in Node): a GET that the server holds until it has
  * packets (a polling payload), re-issued as soon as it returns; packets up go in POSTs.
  */
