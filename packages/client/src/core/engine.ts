@@ -395,9 +395,11 @@ export class EngineClient extends Emitter<EngineEvents> {
             debug("upgraded to", name);
             this.transport = transport;
             this.#remember("preferred", name);
-            this.#writing = true; // until the upgrade packet drains
-            transport.send([{ type: "upgrade" }]);
+            // The writes buffered during the upgrade go with the upgrade packet, in the same
+            // POST on an HTTP transport: a round trip sooner than after its drain.
+            this.#writeBuffer.unshift({ type: "upgrade" });
             this.#setState("open");
+            this.#flush();
             this.emitReserved("upgrade", transport);
           },
           failed: (error) => this.#probeFailed(name, error),

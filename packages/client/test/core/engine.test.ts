@@ -272,6 +272,19 @@ test("close() sends what is pending and a close packet, then closes the transpor
   assert.equal(t.state, "closed");
 });
 
+test("writes made during an upgrade go out with its 5, in one batch (one POST on sse)", async () => {
+  const { e, ws } = await upgradable();
+  const probe = ws.made[0]!;
+  probe.open();
+  e.once("upgrading", () => e.write("during"));
+  const upgraded = next(e, "upgrade");
+  probe.packet({ type: "pong", data: "probe" });
+  await upgraded;
+  // Not [5] alone, then the write after 5's drain: that cost a round trip on an HTTP transport.
+  assert.deepEqual(probe.sent[1], [{ type: "upgrade" }, { type: "message", data: "during" }]);
+  e.close();
+});
+
 test("upgrade: 2probe, 3probe, pause, 5, then writes go to the new transport", async () => {
   const memory: TransportMemory = {};
   const { e, old, ws } = await upgradable(memory);
