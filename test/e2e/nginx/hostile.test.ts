@@ -250,14 +250,14 @@ for (const path of paths) {
     // Cold samples of both clients, alternating which goes first, so that neither always meets
     // the colder process or a burst of other work. `rememberTransport: false` makes every one of
     // ours cold (a first client of a fresh endpoint); socket.io-client has no such memory.
-    const cold: Record<string, Measure[]> = {};
+    const cold = new Map<string, Measure[]>(clients.map((c) => [c.name, []]));
     for (let i = 0; i < COLD_SAMPLES; i++) {
       const order = (paths.indexOf(path) + i) % 2 === 0 ? clients : [...clients].reverse();
       for (const client of order) {
         node.refusals.length = 0;
         const expect = client.official ? path.official : path.expect;
         const m = await measure(nginx.url, (url) => client.connect(url, { cold: true }), expect);
-        (cold[client.name] ??= []).push(m);
+        cold.get(client.name)?.push(m);
         assert.equal(m.transport, expect, client.name);
         // The first answer never waits for a stalled stream to be given up.
         assert.equal(m.probeTimeoutsFirst, 0, `${client.name}: a probe timed out first`);
@@ -269,7 +269,7 @@ for (const path of paths) {
       // the next starts with the transport that one ended on.
       const first = await measure(nginx.url, (url) => client.connect(url, {}), expect);
       const second = await measure(nginx.url, (url) => client.connect(url, {}), expect);
-      const samples = cold[client.name] ?? [];
+      const samples = cold.get(client.name) ?? [];
       console.log(
         `# ${path.name}, ${client.name}: cold first ack ${spread(samples.map((m) => m.firstAck))} ms (first message ${spread(samples.map((m) => m.firstMessage))}), ended on ${first.transport}; second client ${second.firstMessage} / ${second.firstAck} ms on ${second.transport}; node refused before the first answer: ${samples[0]?.refused.join(", ") || "nothing"}`,
       );
