@@ -14,6 +14,7 @@ import { openHttpSession, openUpgradeSession, routeRequest, upgradeSession } fro
 import { EngineError } from "./errors.js";
 import { checkHost } from "./hosts.js";
 import { UpgradeResponse, writeError, writeUpgradeError } from "./http-edge.js";
+import { pollingFallback } from "./polling-fallback.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { TransportFactory } from "./transport.js";
 import { askAllowRequest, checkNamedOrigin, type Verified, type Via, verify } from "./verify.js";
@@ -335,6 +336,7 @@ function resume<V extends Via>(
 
 /** Admits one HTTP request of the engine. */
 export function admitRequest(host: AdmissionHost, req: IncomingMessage, res: ServerResponse) {
+  pollingFallback(host.registry, req);
   new HttpAdmission(host, req, res).next();
 }
 
