@@ -21,7 +21,7 @@ const outAt = process.argv.indexOf("--out");
 const outfile = outAt > 0 ? process.argv[outAt + 1] : `${root}dist/switchboard.min.js`;
 
 /**
- * Leaves debug logging out of the minified bundle (as socket.io.min.js does): removes each
+ * Leaves debug logging (and the Node-only code of {@link dropNodeOnly}) out of the minified bundle (as socket.io.min.js does): removes each
  * `debug(...);` statement and the logger's creation from the client's sources as esbuild
  * loads them. Sources on disk and the ESM build keep their logging.
  */
@@ -55,10 +55,21 @@ const stripDebug = {
         out += `${text.slice(i, start)}void 0;`;
         i = j + 2;
       }
-      return { contents: out + text.slice(i), loader: "ts" };
+      return { contents: dropNodeOnly(out + text.slice(i)), loader: "ts" };
     });
   },
 };
+
+/**
+ * Drops the code that `WEBSOCKET_FALLBACK` (false in browsers, #platform) guards: its uses
+ * become `false`, which esbuild then removes with the branches they guard (it does not inline
+ * the imported constant itself).
+ */
+function dropNodeOnly(text) {
+  const using = /^import \{ WEBSOCKET_FALLBACK \} from "#platform";$/m;
+  if (!using.test(text)) return text;
+  return text.replace(using, "").replace(/\bWEBSOCKET_FALLBACK\b/g, "false");
+}
 
 if (!process.argv.includes("--check-only")) {
   const { build } = await import("esbuild");

@@ -12,6 +12,7 @@ import {
   type EnginePacket,
   type OpenPacketData,
 } from "@switchboard/protocol";
+import { WEBSOCKET_FALLBACK } from "#platform";
 import { createDebug } from "./debug.js";
 import { Emitter } from "./emitter.js";
 import { type ClientError, originRefusal, transportError, transportsExhausted } from "./errors.js";
@@ -107,6 +108,8 @@ export class EngineClient extends Emitter<EngineEvents> {
   /** The last probe (ended, or in progress). */
   #probe: ProbeAttempt | undefined;
   #afterDrain: (() => void) | undefined;
+  /** The open packet the last failed rung brought back, if any (Node: a marked WebSocket). */
+  #preopened: string | undefined;
   /**
    * The callbacks of the session's transport once the session is open: the transport that
    * opened it, or the one a probe upgraded it to. (A transport that is closed calls nothing.)
@@ -211,6 +214,17 @@ export class EngineClient extends Emitter<EngineEvents> {
     const o = this.#options;
     return {
       ...o,
+      // Node only (a browser cannot read the answer to a failed WebSocket handshake): a
+      // handshake on websocket whose next rung is polling carries the polling fallback's mark
+      // and what polling's handshake would ask; the rung after a failed rung gets the open
+      // packet it brought back, if it did (`#preopened`).
+      ...(WEBSOCKET_FALLBACK && {
+        preopened: this.#preopened,
+        fallback:
+          name === "websocket" && !this.id && this.#candidates[0]?.transportName === "polling"
+            ? { fallback: "polling", ...this.#upgradesParam("polling") }
+            : undefined,
+      }),
       binaryType: defaultBinaryType,
       url: (extra) =>
         `${this.#origin}${o.path}?${new URLSearchParams({
@@ -261,6 +275,10 @@ export class EngineClient extends Emitter<EngineEvents> {
       this.transport = undefined;
       transport?.close();
       this.#failed.push({ transport: name, message: error.message });
+      if (WEBSOCKET_FALLBACK) {
+        const { handshake } = (error as { description?: { handshake?: string } }).description ?? {};
+        this.#preopened = handshake;
+      }
       this.#refusal = originRefusal(error, this.#origin);
       // The origin policy refuses every transport alike: no point climbing further.
       if (this.#refusal) this.#candidates.length = 0;

@@ -31,3 +31,10 @@ export function onPageBack(back: () => void): () => void {
   each(addEventListener);
   return () => each(removeEventListener);
 }
+
+/**
+ * Whether this platform's WebSocket can read the answer to a failed handshake, and so use the
+ * polling fallback of a Switchboard server (packages/engine/src/polling-fallback.ts): not in
+ * browsers. A constant, so that the bundle drops the code it guards.
+ */
+export const WEBSOCKET_FALLBACK: boolean = false;

@@ -64,3 +64,11 @@ export function platformOptions(options: ManagerOptions): Readonly<NodeOnlyOptio
 export function onPageBack(_back: () => void): () => void {
   return () => {};
 }
+
+/**
+ * Whether this platform's WebSocket can read the answer to a failed handshake, and so use the
+ * polling fallback of a Switchboard server (packages/engine/src/polling-fallback.ts): Node's
+ * `ws` can. A handshake on websocket (no session yet) whose next rung is polling carries
+ * `fallback=polling` and polling's `upgrades`; other servers ignore it and refuse as usual.
+ */
+export const WEBSOCKET_FALLBACK: boolean = true;

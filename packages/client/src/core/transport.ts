@@ -29,6 +29,18 @@ export interface TransportContext {
   readonly binaryType: BinaryType;
   /** Node's options: agent, TLS, local address, permessage-deflate, forceBase64 (empty in browsers). */
   readonly node: Readonly<NodeOnlyOptions>;
+  /**
+   * A WebSocket handshake's mark for a Switchboard server when polling is the next rung
+   * (`fallback=polling` and the polling handshake's `upgrades`): should a proxy drop `Upgrade`,
+   * the server answers the plain GET with polling's open packet. Set in Node only (a browser
+   * cannot read that answer); see {@link preopened}.
+   */
+  readonly fallback?: Readonly<Record<string, string>>;
+  /**
+   * The answer a marked WebSocket handshake got instead (a polling payload with the open
+   * packet): polling starts with it in place of its own handshake GET.
+   */
+  readonly preopened?: string;
 }
 
 /**

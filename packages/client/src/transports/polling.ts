@@ -5,6 +5,7 @@
  */
 
 import { getText } from "#http";
+import { WEBSOCKET_FALLBACK } from "#platform";
 import type { TransportFactory } from "../core/transport.js";
 import { HttpTransport } from "./base.js";
 
@@ -14,7 +15,9 @@ class Polling extends HttpTransport {
 
   protected start(): void {
     this.handlers.onOpen();
-    this.#poll();
+    // The open packet a marked WebSocket handshake already brought (Node): no handshake GET.
+    if (WEBSOCKET_FALLBACK && this.ctx.preopened) this.answered(this.ctx.preopened, this.#poll);
+    else this.#poll();
   }
 
   #poll = (): void => {
