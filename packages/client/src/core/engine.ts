@@ -299,10 +299,15 @@ export class EngineClient extends Emitter<EngineEvents> {
       return;
     }
     this.transport = transport;
-    this.#openTimer = setTimeout(
-      () => fail(transportError(`${name} open timeout`)),
-      this.#options.transportTimeout,
-    );
+    // A rung with a next one gives up after transportTimeout; the last one waits for the
+    // connect `timeout` (the Manager's), as socket.io-client's transports do: a server slow to
+    // answer (a loaded node) is not a failed transport when there is nothing left to try.
+    if (this.#candidates.length > 0) {
+      this.#openTimer = setTimeout(
+        () => fail(transportError(`${name} open timeout`)),
+        this.#options.transportTimeout,
+      );
+    }
   }
 
   #onHandshake(

@@ -57,7 +57,8 @@ export interface EngineOptions extends NodeOptions, UnsupportedOptions {
   rememberUpgrade?: boolean;
   /**
    * Time a transport gets to deliver the open packet (or, when probing, the probe's answer)
-   * before the next one of the ladder is tried. @default 4000
+   * before the next one of the ladder is tried. The last transport of the ladder has no such
+   * limit: the connect `timeout` ends its wait. @default 4000
    */
   transportTimeout?: number;
   /** Send cookies and credentials on cross-site requests. @default false */
