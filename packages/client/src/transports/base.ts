@@ -19,8 +19,13 @@ import type {
 /** States of an HTTP-based transport ("probing": a probe went out on another transport). */
 export type HttpTransportState = "open" | "probing" | "pausing" | "paused" | "closed";
 
-/** How long a closed transport keeps its down channel while its last POST is unanswered, ms. */
-export const CLOSE_GRACE = 1000;
+/**
+ * How long a closed transport keeps its down channel while its last POST is unanswered, ms:
+ * longer than a loaded server takes to read a POST (1 s was not: the soak's polite disconnects
+ * reached the server as "transport close"), short enough that a POST hanging on a dead network
+ * does not keep a request open for long after the close.
+ */
+export const CLOSE_GRACE = 10_000;
 
 /** Base of the HTTP-based transports. */
 export abstract class HttpTransport implements ClientTransport {
