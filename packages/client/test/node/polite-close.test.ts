@@ -38,7 +38,8 @@ describe("a polite disconnect while the server is slow to read POSTs", { timeout
     test(`${transport}: the server sees "client namespace disconnect"`, async () => {
       const connected = once(server, "connection") as Promise<[ServerSocket]>;
       const socket = io(url, { forceNew: true, transports: [transport], reconnection: false });
-      const [[peer]] = await Promise.all([connected, once(socket, "connect")]);
+      const connect = new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+      const [[peer]] = await Promise.all([connected, connect]);
       const reason = new Promise<string>((resolve) => peer.on("disconnect", resolve));
       slowPosts = true;
       try {
