@@ -54,10 +54,12 @@ export interface ProjectServer {
   close(): Promise<void>;
 }
 
-/** Starts this project's server on a free port. */
-export async function startProjectServer(): Promise<ProjectServer> {
+/** Starts this project's server on a free port, with `options`. */
+export async function startProjectServer(
+  options: ConstructorParameters<typeof ProjectServerClass>[1] = {},
+): Promise<ProjectServer> {
   const http = createServer();
-  const server = new ProjectServerClass(http, {});
+  const server = new ProjectServerClass(http, options);
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   return {

@@ -7,32 +7,26 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { io } from "@switchboard/client";
-import { Server, type Socket as ServerSocket } from "@switchboard/server";
+import type { Socket as ServerSocket } from "@switchboard/server";
+import { type ProjectServer, startProjectServer } from "../helpers.ts";
 
 describe("a polite disconnect while the server is slow to read POSTs", { timeout: 30_000 }, () => {
-  const http = createServer();
-  let server: Server;
+  let project: ProjectServer;
+  let server: ProjectServer["server"];
   let url = "";
   let slowPosts = false;
   before(async () => {
-    server = new Server(http, {});
+    project = await startProjectServer();
+    ({ server, url } = project);
     // Once set, every POST waits 1.5 s before the engine reads it (a loaded node).
     server.engine.use((req, _res, next) => {
       if (slowPosts && req.method === "POST") setTimeout(next, 1500);
       else next();
     });
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   });
-  after(async () => {
-    await server.close();
-    http.closeAllConnections();
-  });
+  after(() => project.close());
 
   for (const transport of ["polling", "sse"] as const) {
     test(`${transport}: the server sees "client namespace disconnect"`, async () => {

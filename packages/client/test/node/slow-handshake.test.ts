@@ -6,31 +6,22 @@
  * could connect" while the server was about to answer.
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { io } from "@switchboard/client";
-import { Server } from "@switchboard/server";
+import { type ProjectServer, startProjectServer } from "../helpers.ts";
 
 describe("a slow handshake", { timeout: 30_000 }, () => {
-  const http = createServer();
-  let server: Server;
+  let project: ProjectServer;
   let url = "";
   before(async () => {
     // Every handshake is answered after 400 ms, four times the clients' transportTimeout.
-    server = new Server(http, {
+    project = await startProjectServer({
       allowRequest: (_req, cb) => setTimeout(() => cb(null, true), 400),
     });
-    server.on("connection", (s) => s.emit("welcome"));
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    project.server.on("connection", (s) => s.emit("welcome"));
+    url = project.url;
   });
-  after(async () => {
-    await server.close();
-    http.closeAllConnections();
-  });
+  after(() => project.close());
 
   test("the last rung waits for the connect timeout, not transportTimeout", async () => {
     const socket = io(url, {
