@@ -18,9 +18,13 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
+import {
+  CLUSTER_NODE_SCRIPT,
+  linkNode,
+  type NodeLink,
+} from "../../../test/e2e/nginx/cluster-node-link.ts";
 import { RedisServer } from "../../../test/support/redis-server.ts";
 import type { Config } from "../lib/config.ts";
 import type { TargetName } from "../lib/ipc.ts";
@@ -30,7 +34,6 @@ import { pin, SERVER_CPU } from "../lib/server-handle.ts";
 import { delay, now } from "../lib/wire.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
-const nodeScript = join(repoRoot, "test", "e2e", "nginx", "cluster-node.ts");
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (Linux: USER_HZ, 100). */
 const TICKS_PER_SECOND = 100;
 const ROOMS = ["r0", "r1", "r2"];
@@ -56,10 +59,8 @@ function cpuOf(pid: number): number {
   return (ticks * 1e6) / TICKS_PER_SECOND;
 }
 
-interface NodeChild {
+interface NodeChild extends NodeLink {
   readonly child: ChildProcess;
-  readonly port: number;
-  readonly control: Socket;
 }
 
 /** Directory for node B's CPU profile, when BENCH_CPU_PROF asks for one (see server-handle.ts). */
@@ -73,7 +74,7 @@ async function startNode(
 ): Promise<NodeChild> {
   // no "source" condition: the packages' build, as the other server children
   const prof = profile && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", nodeScript], {
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", CLUSTER_NODE_SCRIPT], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -85,33 +86,7 @@ async function startNode(
     stdio: ["pipe", "pipe", "inherit"],
   });
   if (child.pid !== undefined) pin(child.pid, SERVER_CPU);
-  const [line] = (await Promise.race([
-    once(createInterface({ input: child.stdout! }), "line"),
-    once(child, "exit").then(() => {
-      throw new Error(`node ${tag} exited before it listened`);
-    }),
-  ])) as [string];
-  const { port } = JSON.parse(line) as { port: number };
-  const control = io(`http://127.0.0.1:${port}`, {
-    forceNew: true,
-    reconnection: false,
-    transports: ["websocket"],
-    auth: { control: true },
-  });
-  await new Promise<void>((resolve, reject) => {
-    control.once("connect", resolve);
-    control.once("connect_error", reject);
-  });
-  return { child, port, control };
-}
-
-async function end(node: NodeChild, signal: NodeJS.Signals): Promise<void> {
-  node.control.disconnect();
-  const { child } = node;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill(signal);
-  await exited;
+  return { child, ...(await linkNode(child, tag)) };
 }
 
 /** A TCP relay to `target.port`, which can change; connections made before keep their node. */
@@ -201,7 +176,7 @@ async function measureOne(
     );
     const [nodeBefore, redisBefore] = [cpuOf(b.child.pid!), cpuOf(redisPid)];
     const start = now();
-    const ending = end(a, mode === "kill" ? "SIGKILL" : "SIGTERM");
+    const ending = a.stop(mode === "kill" ? "SIGKILL" : "SIGTERM");
     for (let i = 0; i < MISSED; i++) {
       await b.control.timeout(10_000).emitWithAck("ctl:broadcast", `m${i}`);
     }
@@ -231,7 +206,7 @@ async function measureOne(
   } finally {
     for (const c of clients) c.socket.disconnect();
     // a profiled node exits by itself (SIGTERM), which writes its profile
-    for (const n of nodes) await end(n, profileDir && n === nodes[1] ? "SIGTERM" : "SIGKILL");
+    for (const n of nodes) await n.stop(profileDir && n === nodes[1] ? "SIGTERM" : "SIGKILL");
     server.close();
     admin.disconnect();
     await redis.close();

@@ -5,14 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { after } from "node:test";
-import { fileURLToPath } from "node:url";
 import { io as switchboardIo } from "@switchboard/client";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
-
-const script = fileURLToPath(new URL("./cluster-node.ts", import.meta.url));
+import { CLUSTER_NODE_SCRIPT, linkNode } from "./cluster-node-link.js";
 
 /** One node process. */
 export interface NodeProcess {
@@ -49,37 +45,17 @@ export async function startNodeProcess(
   kind: "switchboard" | "socket.io" = "switchboard",
   adapter: "pubsub" | "streams" = "pubsub",
 ): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script], {
-    env: { ...process.env, TAG: tag, REDIS_URL: redisUrl, KIND: kind, ADAPTER: adapter },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", CLUSTER_NODE_SCRIPT],
+    {
+      env: { ...process.env, TAG: tag, REDIS_URL: redisUrl, KIND: kind, ADAPTER: adapter },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   children.add(child);
   child.once("exit", () => children.delete(child));
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await Promise.race([
-    once(lines, "line"),
-    once(child, "exit").then(() => {
-      throw new Error(`node ${tag} exited before it listened`);
-    }),
-  ])) as [string];
-  const { port } = JSON.parse(line) as { port: number };
-  const control = connect(`http://127.0.0.1:${port}`, {
-    forceNew: true,
-    reconnection: false,
-    transports: ["websocket"],
-    auth: { control: true },
-  });
-  await new Promise<void>((resolve, reject) => {
-    control.once("connect", () => resolve());
-    control.once("connect_error", reject);
-  });
-  const stop = async (signal: NodeJS.Signals) => {
-    control.disconnect();
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill(signal);
-    await exited;
-  };
+  const { port, control, stop } = await linkNode(child, tag);
   return {
     tag,
     port,
